@@ -1,0 +1,3 @@
+"""DTI warehouse: a province's digital-transformation indicators, nightly, from its source systems."""
+
+__version__ = "0.1.0"

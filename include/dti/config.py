@@ -1,0 +1,131 @@
+"""Settings from the environment (and a `.env` file at the project root, if present).
+
+Every setting has a working default for the embedded mode: an unset `DTI_WAREHOUSE_URL` means the
+embedded PostgreSQL under `.local/`, an unset `DTI_PORTAL_URL` means the source simulator on
+127.0.0.1. Secrets (source tokens, the pseudonymisation key) never have a default in code: in the
+embedded mode they are generated once, on first use, into `.local/secrets/` (mode 0600).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load_dotenv(root: Path) -> None:
+    env_file = root / ".env"
+    if env_file.is_file():
+        from dotenv import load_dotenv
+
+        load_dotenv(env_file, override=False)
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    local_dir: Path
+    data_dir: Path
+    warehouse_url: str | None
+    warehouse_port: int
+    simulator_host: str
+    simulator_port: int
+    portal_url: str | None
+    province_code: str
+    http_page_size: int
+    http_timeout: float
+    http_retries: int
+    _portal_token: str | None = field(default=None, repr=False)
+    _pseudonym_key: str | None = field(default=None, repr=False)
+
+    @property
+    def embedded_warehouse(self) -> bool:
+        return self.warehouse_url is None
+
+    @property
+    def embedded_simulator(self) -> bool:
+        return self.portal_url is None
+
+    @property
+    def secrets_dir(self) -> Path:
+        return self.local_dir / "secrets"
+
+    @property
+    def effective_portal_url(self) -> str:
+        return self.portal_url or f"http://{self.simulator_host}:{self.simulator_port}"
+
+    @property
+    def portal_token(self) -> str:
+        if self._portal_token:
+            return self._portal_token
+        if not self.embedded_simulator:
+            raise RuntimeError(
+                "DTI_PORTAL_URL points to a real portal but DTI_PORTAL_TOKEN is not set: "
+                "set it in the environment or in .env"
+            )
+        return _local_secret(self.secrets_dir / "simulator.token")
+
+    @property
+    def pseudonym_key(self) -> bytes:
+        if self._pseudonym_key:
+            return self._pseudonym_key.encode()
+        if not self.embedded_warehouse:
+            raise RuntimeError(
+                "DTI_PSEUDONYM_KEY is not set: a real deployment must configure the key that "
+                "pseudonymises personal identifiers (keep it stable, or joins across loads break)"
+            )
+        return _local_secret(self.secrets_dir / "pseudonym.key").encode()
+
+    @property
+    def airflow_home(self) -> Path:
+        return Path(os.environ.get("AIRFLOW_HOME", self.local_dir / "airflow"))
+
+    @property
+    def dbt_project_dir(self) -> Path:
+        return self.home / "dbt_project"
+
+
+def _local_secret(path: Path) -> str:
+    """A random secret kept in a 0600 file, created on first use (embedded mode only)."""
+    if path.is_file():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, value.encode())
+    except BaseException:
+        os.close(fd)
+        raise
+    os.close(fd)
+    return value
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Read the settings; `env` replaces `os.environ` (tests)."""
+    home = Path(os.environ.get("DTI_HOME", PROJECT_ROOT)).resolve()
+    if env is None:
+        _load_dotenv(home)
+        env = dict(os.environ)
+    local_dir = Path(env.get("DTI_LOCAL_DIR", home / ".local")).resolve()
+    return Settings(
+        home=home,
+        local_dir=local_dir,
+        data_dir=Path(env.get("DTI_DATA_DIR", local_dir / "data")).resolve(),
+        warehouse_url=env.get("DTI_WAREHOUSE_URL") or None,
+        warehouse_port=int(env.get("DTI_WAREHOUSE_PORT", "55432")),
+        simulator_host=env.get("DTI_SIMULATOR_HOST", "127.0.0.1"),
+        simulator_port=int(env.get("DTI_SIMULATOR_PORT", "8765")),
+        portal_url=(env.get("DTI_PORTAL_URL") or None),
+        province_code=env.get("DTI_PROVINCE_CODE", "24"),
+        http_page_size=int(env.get("DTI_HTTP_PAGE_SIZE", "5000")),
+        http_timeout=float(env.get("DTI_HTTP_TIMEOUT", "60")),
+        http_retries=int(env.get("DTI_HTTP_RETRIES", "5")),
+        _portal_token=env.get("DTI_PORTAL_TOKEN") or None,
+        _pseudonym_key=env.get("DTI_PSEUDONYM_KEY") or None,
+    )

@@ -1,0 +1,250 @@
+"""The warehouse: its address, the embedded PostgreSQL, and the schemas every run relies on.
+
+Embedded mode (no `DTI_WAREHOUSE_URL`): PostgreSQL 16 from the `pgserver` wheel's binaries, data
+under `.local/pg`, listening on 127.0.0.1 (a TCP address: Airflow's postgres Asset URIs need a
+host). Password authentication with a password generated once into `.local/secrets/`. PostgreSQL
+refuses to run as root, so as root the server runs as the system user `pgserveruser`, which
+pgserver itself creates for the same reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pwd
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import psycopg
+
+from dti.config import Settings, _local_secret
+
+log = logging.getLogger(__name__)
+
+DATABASE = "dti"
+SUPERUSER = "postgres"
+ANALYST_ROLE = "dti_analyst"
+SYSTEM_USER = "pgserveruser"
+SCHEMAS = ("raw", "ops", "staging", "intermediate", "marts", "reference")
+
+
+def _bin(name: str) -> Path:
+    from pgserver._commands import POSTGRES_BIN_PATH
+
+    return POSTGRES_BIN_PATH / name
+
+
+def warehouse_url(settings: Settings, role: str | None = None) -> str:
+    """The libpq URL of the warehouse; `role='analyst'` gives the read-only analyst login."""
+    if role not in (None, "admin", "analyst"):
+        raise ValueError(f"unknown role {role!r}: use 'admin' or 'analyst'")
+    if settings.warehouse_url and role != "analyst":
+        return settings.warehouse_url
+    if settings.warehouse_url:
+        parts = urlsplit(settings.warehouse_url)
+        host = parts.hostname or "127.0.0.1"
+        port = parts.port or 5432
+        database = parts.path.lstrip("/") or DATABASE
+    else:
+        host, port, database = "127.0.0.1", settings.warehouse_port, DATABASE
+    if role == "analyst":
+        user, password = ANALYST_ROLE, _analyst_password(settings)
+    else:
+        user, password = SUPERUSER, _superuser_password(settings)
+    return f"postgresql://{user}:{quote(password, safe='')}@{host}:{port}/{database}"
+
+
+def _superuser_password(settings: Settings) -> str:
+    return _local_secret(settings.secrets_dir / "warehouse.password")
+
+
+def _analyst_password(settings: Settings) -> str:
+    env = os.environ.get("DTI_ANALYST_PASSWORD")
+    return env or _local_secret(settings.secrets_dir / "analyst.password")
+
+
+def dbt_env(settings: Settings) -> dict[str, str]:
+    """The environment variables `dbt_project/profiles.yml` reads, from the warehouse URL."""
+    parts = urlsplit(warehouse_url(settings))
+    from urllib.parse import unquote
+
+    return {
+        "DTI_PG_HOST": parts.hostname or "127.0.0.1",
+        "DTI_PG_PORT": str(parts.port or 5432),
+        "DTI_PG_USER": unquote(parts.username or SUPERUSER),
+        "DTI_PG_PASSWORD": unquote(parts.password or ""),
+        "DTI_PG_DATABASE": parts.path.lstrip("/") or DATABASE,
+    }
+
+
+@dataclass
+class EmbeddedWarehouse:
+    """The embedded PostgreSQL server: idempotent start and stop."""
+
+    settings: Settings
+
+    @property
+    def pgdata(self) -> Path:
+        return self.settings.local_dir / "pg" / "data"
+
+    @property
+    def logfile(self) -> Path:
+        return self.settings.local_dir / "pg" / "postgres.log"
+
+    def _run_as(self) -> dict:
+        if os.geteuid() != 0:
+            return {}
+        from pgserver.utils import ensure_user_exists
+
+        ensure_user_exists(SYSTEM_USER)
+        return {"user": SYSTEM_USER}
+
+    def _chown(self, path: Path) -> None:
+        if os.geteuid() == 0:
+            entry = pwd.getpwnam(SYSTEM_USER)
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+
+    def is_running(self) -> bool:
+        pidfile = self.pgdata / "postmaster.pid"
+        if not pidfile.exists():
+            return False
+        result = subprocess.run(
+            [str(_bin("pg_ctl")), "-D", str(self.pgdata), "status"],
+            capture_output=True, text=True, **self._run_as(),
+        )
+        return result.returncode == 0
+
+    def start(self) -> None:
+        """Create the cluster on first use and start it; a no-op when it is already up."""
+        run_as = self._run_as()
+        if os.geteuid() == 0:
+            from pgserver.utils import ensure_prefix_permissions
+
+            self.settings.local_dir.mkdir(parents=True, exist_ok=True)
+            ensure_prefix_permissions(self.settings.local_dir)
+            os.chmod(self.settings.local_dir, 0o755)
+        self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+        self._chown(self.pgdata.parent)
+        if not (self.pgdata / "PG_VERSION").exists():
+            if self.pgdata.exists():
+                shutil.rmtree(self.pgdata)
+            log.info("creating the embedded warehouse cluster in %s", self.pgdata)
+            pwfile = self.pgdata.parent / ".pwfile"
+            pwfile.write_text(_superuser_password(self.settings) + "\n")
+            self._chown(pwfile)
+            try:
+                subprocess.run(
+                    [str(_bin("initdb")), "-D", str(self.pgdata), "-U", SUPERUSER,
+                     "--pwfile", str(pwfile), "--auth-local=peer", "--auth-host=scram-sha-256",
+                     "--encoding=UTF8", "--locale=C.UTF-8"],
+                    check=True, capture_output=True, text=True, **run_as,
+                )
+            except subprocess.CalledProcessError as err:
+                raise RuntimeError(f"initdb failed for {self.pgdata}:\n{err.stderr}") from err
+            finally:
+                pwfile.unlink(missing_ok=True)
+            with open(self.pgdata / "postgresql.conf", "a") as conf:
+                # A laptop-sized, load-friendly server: the warehouse is rebuilt by dbt.
+                conf.write(
+                    "\nshared_buffers = '512MB'\nwork_mem = '64MB'\n"
+                    "maintenance_work_mem = '256MB'\nmax_wal_size = '4GB'\n"
+                    "synchronous_commit = off\nmax_connections = 100\n"
+                )
+        if self.is_running():
+            log.info("embedded warehouse already running on port %s", self.settings.warehouse_port)
+        else:
+            log.info("starting the embedded warehouse on 127.0.0.1:%s", self.settings.warehouse_port)
+            result = subprocess.run(
+                [str(_bin("pg_ctl")), "-D", str(self.pgdata), "-l", str(self.logfile), "-w",
+                 "-t", "60", "-o", f"-h 127.0.0.1 -p {self.settings.warehouse_port} "
+                 f"-k {self.pgdata}", "start"],
+                capture_output=True, text=True, **run_as,
+            )
+            if result.returncode != 0:
+                tail = self.logfile.read_text()[-2000:] if self.logfile.exists() else ""
+                raise RuntimeError(
+                    f"the embedded warehouse did not start (port {self.settings.warehouse_port} "
+                    f"busy? set DTI_WAREHOUSE_PORT):\n{result.stderr}\n{tail}"
+                )
+        self._ensure_database()
+
+    def _ensure_database(self) -> None:
+        admin = warehouse_url(self.settings).rsplit("/", 1)[0] + "/postgres"
+        for attempt in range(30):
+            try:
+                with psycopg.connect(admin, autocommit=True) as conn:
+                    exists = conn.execute(
+                        "select 1 from pg_database where datname = %s", (DATABASE,)
+                    ).fetchone()
+                    if not exists:
+                        conn.execute(f"create database {DATABASE}")
+                return
+            except psycopg.OperationalError:
+                if attempt == 29:
+                    raise
+                time.sleep(0.5)
+
+    def stop(self) -> None:
+        if not self.is_running():
+            return
+        subprocess.run(
+            [str(_bin("pg_ctl")), "-D", str(self.pgdata), "-m", "fast", "-w", "stop"],
+            check=True, capture_output=True, text=True, **self._run_as(),
+        )
+
+
+def bootstrap(settings: Settings) -> None:
+    """Schemas, the audit table and the analyst role: everything a load or dbt run expects."""
+    with psycopg.connect(warehouse_url(settings), autocommit=True) as conn:
+        for schema in SCHEMAS:
+            conn.execute(f"create schema if not exists {schema}")
+        conn.execute(OPS_DDL)
+        _ensure_analyst_role(conn, _analyst_password(settings))
+
+
+OPS_DDL = """
+create table if not exists ops.load_audit (
+    audit_id bigserial primary key,
+    batch_id text not null,
+    source text not null,
+    entity text not null,
+    interval_start timestamptz not null,
+    interval_end timestamptz not null,
+    rows bigint,
+    source_total bigint,
+    checksum text,
+    status text not null,
+    validation_outcome text,
+    started_at timestamptz,
+    finished_at timestamptz,
+    duration_ms bigint,
+    error text
+);
+create index if not exists load_audit_interval
+    on ops.load_audit (source, entity, interval_start);
+"""
+
+
+def _ensure_analyst_role(conn: psycopg.Connection, password: str) -> None:
+    exists = conn.execute("select 1 from pg_roles where rolname = %s", (ANALYST_ROLE,)).fetchone()
+    verb = "alter" if exists else "create"
+    conn.execute(
+        f"{verb} role {ANALYST_ROLE} with login password %s".replace("%s", _quote(password))
+    )
+    conn.execute(f"grant connect on database {conn.info.dbname} to {ANALYST_ROLE}")
+    for schema in ("marts", "reference"):
+        conn.execute(f"grant usage on schema {schema} to {ANALYST_ROLE}")
+        conn.execute(f"grant select on all tables in schema {schema} to {ANALYST_ROLE}")
+        conn.execute(
+            f"alter default privileges in schema {schema} grant select on tables to {ANALYST_ROLE}"
+        )
+    conn.execute(f"alter role {ANALYST_ROLE} set statement_timeout = '120s'")
+    conn.execute(f"alter role {ANALYST_ROLE} set default_transaction_read_only = on")
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
