@@ -1,0 +1,144 @@
+"""The source registry: what is particular to each source system, as data.
+
+Each source is a sub-package (``dti.sources.<name>``) exposing ``SOURCE``, a :class:`Source` with
+its entities. A new source is a new folder plus one line in :data:`_SOURCE_MODULES`; the stages
+(extract, land, validate, load) read everything they need about an entity from its
+:class:`SourceEntity`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dti.config import Settings
+
+
+class FieldKind(StrEnum):
+    """How a source field is kept in the landing zone and in ``raw``."""
+
+    TEXT = "text"  # a scalar: landed as a string, loaded as ``text``
+    LIST = "list"  # a list of objects: landed as JSON text, loaded as ``jsonb``
+
+
+class EntityMode(StrEnum):
+    SNAPSHOT = "snapshot"  # the whole list on every extraction
+    INCREMENTAL = "incremental"  # the records changed in the extraction interval
+
+
+@dataclass(frozen=True)
+class SourceField:
+    name: str
+    kind: FieldKind = FieldKind.TEXT
+
+
+@dataclass(frozen=True)
+class SourceEntity:
+    """One entity of one source: where it is fetched, what it holds, how it is checked."""
+
+    source: str
+    name: str
+    path: str
+    """Endpoint path below the source's base URL."""
+    fields: tuple[SourceField, ...]
+    key: tuple[str, ...]
+    """Business key."""
+    mode: EntityMode
+    personal: frozenset[str] = frozenset()
+    """Fields pseudonymised before anything is written."""
+    version_field: str | None = None
+    """Field telling versions of one key apart (a record is ``key + version``)."""
+    interval_params: tuple[str, str] | None = None
+    """Query parameters carrying [start, end) of the interval (incremental entities)."""
+    timestamp_format: str = "%Y%m%d%H%M%S"
+
+    def __post_init__(self) -> None:
+        names = self.field_names
+        missing = [f for f in (*self.key, *self.personal) if f not in names]
+        if self.version_field and self.version_field not in names:
+            missing.append(self.version_field)
+        if missing:
+            raise ValueError(f"{self.qualified_name}: unknown fields {missing}")
+        if self.mode is EntityMode.INCREMENTAL and self.interval_params is None:
+            raise ValueError(f"{self.qualified_name}: an incremental entity needs interval_params")
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.source}__{self.name}"
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    @property
+    def list_fields(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.kind is FieldKind.LIST)
+
+    @property
+    def record_key(self) -> tuple[str, ...]:
+        """Fields identifying one record in one extraction (key, plus version if any)."""
+        return (*self.key, self.version_field) if self.version_field else self.key
+
+    @property
+    def raw_schema(self) -> str:
+        return "raw"
+
+    @property
+    def raw_table_name(self) -> str:
+        return self.qualified_name
+
+    @property
+    def raw_table(self) -> str:
+        return f"{self.raw_schema}.{self.raw_table_name}"
+
+    @property
+    def suite_name(self) -> str:
+        """Great Expectations suite, kept as ``expectations/<suite_name>.json``."""
+        return self.qualified_name
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source system: how to reach it (from settings) and its entities."""
+
+    name: str
+    entities: dict[str, SourceEntity]
+    base_url: Callable[[Settings], str] = field(repr=False)
+    token: Callable[[Settings], str] = field(repr=False)
+
+    def entity(self, name: str) -> SourceEntity:
+        try:
+            return self.entities[name]
+        except KeyError:
+            raise KeyError(
+                f"source {self.name!r} has no entity {name!r}; known: {sorted(self.entities)}"
+            ) from None
+
+
+_SOURCE_MODULES: dict[str, str] = {
+    "portal": "dti.sources.portal",
+}
+
+
+def source_names() -> list[str]:
+    return sorted(_SOURCE_MODULES)
+
+
+def get_source(name: str) -> Source:
+    try:
+        module = _SOURCE_MODULES[name]
+    except KeyError:
+        raise KeyError(f"unknown source {name!r}; registered: {source_names()}") from None
+    return importlib.import_module(module).SOURCE
+
+
+def get_entity(source: str, entity: str) -> SourceEntity:
+    return get_source(source).entity(entity)
+
+
+def all_entities() -> list[SourceEntity]:
+    return [e for name in source_names() for e in get_source(name).entities.values()]
