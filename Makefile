@@ -1,0 +1,47 @@
+# The two commands of the README: `make run` (set up, start, load the demo half-year, print the
+# indicators) and `make test`. Everything lives in .venv/ and .local/ at the root.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_FROM ?= 2022-01-01
+DEMO_TO ?= 2022-06-30
+
+.PHONY: setup run up down test test-fast lint lock clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed (set PYTHON=...)"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+run: setup
+	$(BIN)/dti up
+	$(BIN)/dti run --from $(DEMO_FROM) --to $(DEMO_TO) --skip-loaded
+	$(BIN)/dti indicators --period 2022-H1
+
+up: setup
+	$(BIN)/dti up
+
+down:
+	-$(BIN)/dti down
+
+test: setup
+	$(BIN)/ruff check include dags plugins tests
+	$(BIN)/pytest
+
+test-fast: setup
+	$(BIN)/pytest -m "not slow"
+
+lint: setup
+	$(BIN)/ruff check include dags plugins tests
+
+# Re-resolve the pinned environment after changing pyproject.toml.
+lock:
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --quiet -o requirements.lock
+
+clean: down
+	rm -rf .local dbt_project/target dbt_project/logs

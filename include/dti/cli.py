@@ -1,0 +1,393 @@
+"""`dti`: the command line of the DTI warehouse.
+
+Start the embedded parts (`dti up`), load through Airflow (`dti run`, `dti backfill`), look at what
+happened (`dti status`) and at the figures (`dti indicators`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dti.config import LOCAL_TZ, Settings, load_settings
+
+app = typer.Typer(
+    help="DTI warehouse: a province's digital-transformation indicators, loaded nightly.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+warehouse_app = typer.Typer(help="The warehouse's address.", no_args_is_help=True)
+simulator_app = typer.Typer(help="The source simulator.", no_args_is_help=True)
+app.add_typer(warehouse_app, name="warehouse")
+app.add_typer(simulator_app, name="simulator")
+
+progress = logging.getLogger("dti.progress")
+
+DEMO_FROM = "2022-01-01"
+DEMO_TO = "2022-06-30"
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not progress.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("  %(message)s"))
+        progress.addHandler(handler)
+    progress.setLevel(logging.INFO)
+    progress.propagate = verbose
+
+
+def _say(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    raise typer.Exit(1)
+
+
+def _day(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{option} {value!r} is not a date: write it as YYYY-MM-DD")
+        raise
+
+
+@app.callback()
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Airflow's own output.")] = False,
+) -> None:
+    _setup_logging(verbose)
+    os.environ["DTI_VERBOSE"] = "1" if verbose else ""
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+@app.command()
+def up() -> None:
+    """Start the embedded warehouse and simulator (idempotent) and prepare the warehouse."""
+    from dti.airflow_runner import ensure_metadata_db
+    from dti.reference import load_admin_units
+    from dti.services import up as start
+    from dti.warehouse import warehouse_url
+
+    settings = _settings()
+    started = time.monotonic()
+    for line in start(settings):
+        _say(f"  {line}")
+    units = load_admin_units(warehouse_url(settings), settings.province_code)
+    _say(f"  reference: {units} administrative units of province {settings.province_code}")
+    ensure_metadata_db(settings)
+    _dbt_parse(settings)
+    _say(f"up in {time.monotonic() - started:.1f}s")
+
+
+@app.command()
+def down() -> None:
+    """Stop the embedded warehouse and simulator (parts given by URL are left alone)."""
+    from dti.services import down as stop
+
+    for line in stop(_settings()):
+        _say(f"  {line}")
+
+
+def _dbt_parse(settings: Settings) -> None:
+    """Write dbt's manifest, which the transform DAG reads instead of running dbt at parse time."""
+    from dti.transform import parse
+
+    parse(settings)
+
+
+def _logfile(settings: Settings, name: str) -> Path | None:
+    if os.environ.get("DTI_VERBOSE"):
+        return None
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return settings.local_dir / "logs" / f"{stamp}-{name}.log"
+
+
+def _run_range(settings: Settings, source: str, first: date, last: date, chunk: str) -> None:
+    from dti.airflow_runner import run_dag
+
+    logfile = _logfile(settings, f"range_load-{source}")
+    _say(f"loading {source} {first}..{last} through Airflow (range_load, one task per {chunk})")
+    if logfile:
+        _say(f"  Airflow log: {logfile}")
+    started = time.monotonic()
+    try:
+        run_dag(
+            settings, "range_load",
+            conf={"source": source, "from": first.isoformat(), "to": last.isoformat(),
+                  "chunk": chunk},
+            logfile=logfile,
+        )
+    except RuntimeError as err:
+        _explain_failures(settings, started)
+        _fail(str(err))
+    _say(f"  loaded in {time.monotonic() - started:.1f}s")
+
+
+def _run_day(settings: Settings, source: str, day: date) -> None:
+    from dti.airflow_runner import nightly_logical_date, run_dag
+
+    logfile = _logfile(settings, f"nightly_{source}-{day}")
+    _say(f"loading {source} {day} through Airflow (nightly_{source})")
+    started = time.monotonic()
+    try:
+        run_dag(settings, f"nightly_{source}", logical_date=nightly_logical_date(day),
+                logfile=logfile)
+    except RuntimeError as err:
+        _explain_failures(settings, started)
+        _fail(str(err))
+    _say(f"  loaded in {time.monotonic() - started:.1f}s")
+
+
+def _transform(settings: Settings) -> None:
+    from dti.airflow_runner import run_dag
+
+    logfile = _logfile(settings, "transform")
+    _say("building the dbt models through Airflow (transform)")
+    started = time.monotonic()
+    _dbt_parse(settings)
+    try:
+        run_dag(settings, "transform", logfile=logfile)
+    except RuntimeError as err:
+        _fail(f"{err}\n  see dbt's log in dbt_project/logs/dbt.log")
+    _say(f"  built in {time.monotonic() - started:.1f}s")
+
+
+def _explain_failures(settings: Settings, since_monotonic: float) -> None:
+    """Print the audit rows of batches that failed or were quarantined in this run."""
+    import psycopg
+
+    from dti.warehouse import warehouse_url
+
+    seconds = time.monotonic() - since_monotonic + 5
+    try:
+        with psycopg.connect(warehouse_url(settings)) as conn:
+            rows = conn.execute(
+                "select source, entity, interval_start, status, error from ops.load_audit "
+                "where status <> 'loaded' and finished_at > now() - make_interval(secs => %s) "
+                "order by audit_id desc limit 5",
+                (seconds,),
+            ).fetchall()
+    except psycopg.Error:
+        return
+    for source, entity, start, status, error in rows:
+        day = start.astimezone(LOCAL_TZ).date()
+        _say(f"  {status}: {source}/{entity} {day}\n    {error}")
+
+
+def _sources(source: str | None) -> list[str]:
+    from dti.sources import source_names
+
+    names = source_names()
+    if source is None:
+        return names
+    if source not in names:
+        _fail(f"unknown source {source!r}; the sources are: {', '.join(names)}")
+    return [source]
+
+
+@app.command()
+def run(
+    day: Annotated[str | None, typer.Option("--date", help="One local day (YYYY-MM-DD), as the nightly run.")] = None,
+    from_: Annotated[str | None, typer.Option("--from", help="First day of a range.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Last day of a range (inclusive).")] = None,
+    source: Annotated[str | None, typer.Option(help="Only this source (default: all).")] = None,
+    chunk: Annotated[str, typer.Option(help="Days per Airflow task in a range: month, week, day.")] = "month",
+    transform: Annotated[bool, typer.Option(help="Build the dbt models afterwards.")] = True,
+) -> None:
+    """Load a day (default: yesterday) or a range through Airflow, then build the models.
+
+    Safe to repeat: each local day replaces its earlier load.
+    """
+    settings = _settings()
+    if day and (from_ or to):
+        _fail("give either --date or --from/--to, not both")
+    if (from_ is None) != (to is None):
+        _fail("a range needs both --from and --to")
+    _ensure_up(settings)
+    for name in _sources(source):
+        if from_ and to:
+            _run_range(settings, name, _day(from_, "--from"), _day(to, "--to"), chunk)
+        else:
+            target = _day(day, "--date") if day else datetime.now(LOCAL_TZ).date() - timedelta(days=1)
+            _run_day(settings, name, target)
+    if transform:
+        _transform(settings)
+
+
+@app.command()
+def backfill(
+    from_: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
+    to: Annotated[str, typer.Option("--to", help="Last day (inclusive).")],
+    source: Annotated[str | None, typer.Option(help="Only this source (default: all).")] = None,
+    chunk: Annotated[str, typer.Option(help="Days per Airflow task: month, week, day.")] = "month",
+) -> None:
+    """Reload a range after a source fix: the same per-day loads as the nightly runs, so the
+    warehouse ends as if it had run nightly; then rebuild the models."""
+    settings = _settings()
+    first, last = _day(from_, "--from"), _day(to, "--to")
+    if last < first:
+        _fail(f"--to {last} is before --from {first}")
+    _ensure_up(settings)
+    for name in _sources(source):
+        _run_range(settings, name, first, last, chunk)
+    _transform(settings)
+
+
+@app.command()
+def transform() -> None:
+    """Build the dbt models (staging, marts, indicators) through Airflow."""
+    settings = _settings()
+    _ensure_up(settings)
+    _transform(settings)
+
+
+def _ensure_up(settings: Settings) -> None:
+    from dti.services import SimulatorProcess
+    from dti.warehouse import EmbeddedWarehouse
+
+    if settings.embedded_warehouse and not EmbeddedWarehouse(settings).is_running():
+        _fail("the embedded warehouse is not running: start it with `dti up`")
+    if settings.embedded_simulator and not SimulatorProcess(settings).healthy():
+        _fail("the source simulator is not running: start it with `dti up`")
+
+
+@app.command()
+def status(
+    limit: Annotated[int, typer.Option(help="How many loads to show.")] = 20,
+) -> None:
+    """Recent loads from ops.load_audit, newest first."""
+    import psycopg
+
+    from dti.warehouse import warehouse_url
+
+    settings = _settings()
+    try:
+        with psycopg.connect(warehouse_url(settings), connect_timeout=5) as conn:
+            rows = conn.execute(
+                "select finished_at, source, entity, interval_start, status, rows, "
+                "validation_outcome, duration_ms, error from ops.load_audit "
+                "order by audit_id desc limit %s",
+                (limit,),
+            ).fetchall()
+            totals = conn.execute(
+                "select status, count(*), coalesce(sum(rows), 0) from ops.load_audit group by 1"
+            ).fetchall()
+    except psycopg.OperationalError as err:
+        _fail(f"cannot reach the warehouse ({err}); is it up? (`dti up`)")
+        return
+    header = f"{'finished (local)':19}  {'source/entity':22} {'day':10}  {'status':11} {'rows':>8} {'ms':>7}"
+    typer.echo(header)
+    for finished, source, entity, start, state, nrows, outcome, ms, error in rows:
+        when = finished.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S") if finished else "-"
+        day = start.astimezone(LOCAL_TZ).date().isoformat()
+        typer.echo(
+            f"{when:19}  {source + '/' + entity:22} {day:10}  {state:11} {nrows or 0:>8} "
+            f"{ms or 0:>7}"
+        )
+        if error:
+            typer.echo(f"    {error.splitlines()[0][:200]}")
+    summary = ", ".join(f"{s}: {n} batches, {r:,} rows" for s, n, r in totals)
+    typer.echo(f"all loads: {summary or 'none yet'}")
+
+
+@app.command()
+def indicators(
+    period: Annotated[str | None, typer.Option(help="2022, 2022-H1, 2022-Q2 or 2022-05.")] = None,
+    from_: Annotated[str | None, typer.Option("--from", help="Any range: first day.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Any range: last day (inclusive).")] = None,
+    area: Annotated[str, typer.Option(help="Area code (default: the province).")] = "",
+) -> None:
+    """The indicators of a period for an area, beside the published figures where there are some."""
+    from dti.indicators import fetch_indicators, format_table
+
+    settings = _settings()
+    if period and (from_ or to):
+        _fail("give either --period or --from/--to")
+    if (from_ is None) != (to is None):
+        _fail("a range needs both --from and --to")
+    if not period and not from_:
+        period = "2022-H1"
+    try:
+        table = fetch_indicators(
+            settings, period=period,
+            first=_day(from_, "--from") if from_ else None,
+            last=_day(to, "--to") if to else None,
+            area_code=area or settings.province_code,
+        )
+    except (ValueError, LookupError) as err:
+        _fail(str(err))
+        return
+    typer.echo(format_table(table))
+
+
+@warehouse_app.command("url")
+def warehouse_url_cmd(
+    role: Annotated[str, typer.Option(help="admin (loads, dbt) or analyst (read-only marts).")] = "admin",
+) -> None:
+    """Print the warehouse's libpq URL (for psql, BI tools, dbt)."""
+    from dti.warehouse import warehouse_url
+
+    try:
+        typer.echo(warehouse_url(_settings(), role=role))
+    except ValueError as err:
+        _fail(str(err))
+
+
+@warehouse_app.command("env")
+def warehouse_env_cmd() -> None:
+    """Print the DTI_PG_* variables dbt's profile reads: `eval "$(dti warehouse env)"`."""
+    from dti.warehouse import dbt_env
+
+    for key, value in dbt_env(_settings()).items():
+        typer.echo(f"export {key}={value!r}")
+
+
+@simulator_app.command("serve")
+def simulator_serve(
+    port: Annotated[int | None, typer.Option(help="Port on 127.0.0.1 (default DTI_SIMULATOR_PORT).")] = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    scale: Annotated[float, typer.Option(help="Volume multiplier (figures exact only at 1).")] = 1.0,
+) -> None:
+    """Run the source simulator in the foreground (`dti up` runs it in the background)."""
+    from dti.simulator.server import serve
+
+    settings = _settings()
+    serve(
+        host=host or settings.simulator_host,
+        port=port or settings.simulator_port,
+        token=settings.portal_token,
+        scale=scale,
+        cache_dir=settings.local_dir / "simulator-cache",
+    )
+
+
+@app.command("airflow", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def airflow_cmd(ctx: typer.Context) -> None:
+    """Run Airflow's own CLI with this project's settings, e.g. `dti airflow dags list`."""
+    from dti.airflow_runner import configure, ensure_metadata_db
+
+    settings = _settings()
+    ensure_metadata_db(settings)
+    configure(settings)
+    airflow_bin = Path(sys.executable).with_name("airflow")
+    os.execv(str(airflow_bin), [str(airflow_bin), *ctx.args])
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,175 @@
+"""Reading indicator values back from the marts, beside the published figures of the registry.
+
+A published figure (`reference_value` in the indicator registry) is shown when its
+`reference_period` is the period asked for: `2022-H1`, `2022`, a date (`2022-06-30`, the period's
+end for point-in-time figures) or a range `2022-01-01..2022-06-15`. It is compared at the
+precision it was printed with: 33.4 matches 33.44, not 33.36.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import psycopg
+
+from dti.config import Settings
+from dti.warehouse import warehouse_url
+
+_PERIOD = re.compile(r"^(\d{4})(?:-(H[12]|Q[1-4]|\d{2}))?$")
+
+
+@dataclass(frozen=True)
+class Period:
+    period_type: str
+    start: date
+    end: date
+    label: str
+
+    @property
+    def labels(self) -> set[str]:
+        """Every way a published reference period may name this period."""
+        return {self.label, self.end.isoformat(), f"{self.start.isoformat()}..{self.end.isoformat()}"}
+
+
+def parse_period(text: str) -> Period:
+    """`2022`, `2022-H1`, `2022-Q2`, `2022-05` → the period with its local first and last day."""
+    m = _PERIOD.match(text.strip())
+    if not m:
+        raise ValueError(f"period {text!r}: write 2022, 2022-H1, 2022-Q2 or 2022-05")
+    year, part = int(m.group(1)), m.group(2)
+    if part is None:
+        return Period("year", date(year, 1, 1), date(year, 12, 31), text)
+    if part.startswith("H"):
+        half = int(part[1])
+        start = date(year, 1 if half == 1 else 7, 1)
+        end = date(year, 6, 30) if half == 1 else date(year, 12, 31)
+        return Period("half_year", start, end, text)
+    if part.startswith("Q"):
+        q = int(part[1])
+        start = date(year, 3 * q - 2, 1)
+        return Period("quarter", start, _month_end(date(year, 3 * q, 1)), text)
+    month = int(part)
+    if not 1 <= month <= 12:
+        raise ValueError(f"period {text!r}: month must be 01..12")
+    start = date(year, month, 1)
+    return Period("month", start, _month_end(start), text)
+
+
+def _month_end(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    code: str
+    name: str
+    unit: str
+    numerator: Decimal | None
+    denominator: Decimal | None
+    value: Decimal | None
+    target: Decimal | None
+    published: str | None
+    published_period: str | None
+
+    @property
+    def matches_published(self) -> bool | None:
+        """The value at the published figure's printed precision equals it (None: nothing to compare)."""
+        if self.published in (None, "") or self.value is None:
+            return None
+        printed = Decimal(self.published)
+        places = Decimal(1).scaleb(printed.as_tuple().exponent)
+        return self.value.quantize(places, rounding=ROUND_HALF_UP) == printed
+
+
+@dataclass(frozen=True)
+class IndicatorTable:
+    title: str
+    area_code: str
+    rows: list[IndicatorRow]
+
+
+_QUERY = """
+with v as ({values})
+select r.code, r.name_en, r.unit, v.numerator, v.denominator, v.value, v.target,
+       r.reference_value, r.reference_period
+from v
+join reference.indicator_registry r on r.code = v.indicator_code
+where v.area_code = %(area)s
+order by r.code
+"""
+
+
+def fetch_indicators(
+    settings: Settings,
+    *,
+    period: str | None = None,
+    first: date | None = None,
+    last: date | None = None,
+    area_code: str,
+) -> IndicatorTable:
+    if period:
+        p = parse_period(period)
+        values = (
+            "select * from marts.indicator_values "
+            "where period_type = %(ptype)s and period_start = %(start)s"
+        )
+        params = {"ptype": p.period_type, "start": p.start, "area": area_code}
+        labels, title = p.labels, f"{p.label} ({p.start} .. {p.end})"
+    else:
+        if first is None or last is None or last < first:
+            raise ValueError("a range needs --from before --to")
+        values = "select * from marts.indicator_values_between(%(start)s, %(end)s)"
+        params = {"start": first, "end": last, "area": area_code}
+        labels = {f"{first}..{last}", last.isoformat()}
+        title = f"{first} .. {last}"
+    try:
+        with psycopg.connect(warehouse_url(settings), connect_timeout=5) as conn:
+            rows = conn.execute(_QUERY.format(values=values), params).fetchall()
+    except psycopg.errors.UndefinedTable as err:
+        raise LookupError(
+            f"the indicator marts are not built yet ({err.diag.message_primary}): run `dti run`"
+        ) from None
+    except psycopg.OperationalError as err:
+        raise LookupError(f"cannot reach the warehouse ({err}); is it up? (`dti up`)") from None
+    if not rows:
+        raise LookupError(
+            f"no indicator values for {title} in area {area_code}: load that period first "
+            f"(`dti run --from ... --to ...`)"
+        )
+    out = []
+    for code, name, unit, num, den, value, target, ref, ref_period in rows:
+        shown = ref if ref_period in labels else None
+        out.append(IndicatorRow(code, name, unit, num, den, value, target, shown,
+                                ref_period if shown else None))
+    return IndicatorTable(title, area_code, out)
+
+
+def _fmt(value: Decimal | None, places: int = 2) -> str:
+    if value is None:
+        return "-"
+    if value == value.to_integral_value() and places == 0:
+        return f"{int(value):,}"
+    return f"{value:,.{places}f}"
+
+
+def format_table(table: IndicatorTable) -> str:
+    lines = [
+        f"Indicators for {table.title}, area {table.area_code}",
+        f"{'indicator':44} {'numerator':>12} {'denominator':>12} {'value':>9} "
+        f"{'published':>10}  match",
+    ]
+    for r in table.rows:
+        unit = "%" if r.unit == "percent" else ""
+        match = {True: "yes", False: "NO", None: ""}[r.matches_published]
+        lines.append(
+            f"{r.code:44} {_fmt(r.numerator, 0):>12} {_fmt(r.denominator, 0):>12} "
+            f"{_fmt(r.value) + unit:>9} {(r.published + unit) if r.published else '':>10}  {match}"
+        )
+    compared = [r for r in table.rows if r.matches_published is not None]
+    if compared:
+        ok = sum(1 for r in compared if r.matches_published)
+        lines.append(f"{ok} of {len(compared)} published figures reproduced")
+    return "\n".join(lines)

