@@ -118,7 +118,9 @@ def _logfile(settings: Settings, name: str) -> Path | None:
     return settings.local_dir / "logs" / f"{stamp}-{name}.log"
 
 
-def _run_range(settings: Settings, source: str, first: date, last: date, chunk: str) -> None:
+def _run_range(
+    settings: Settings, source: str, first: date, last: date, chunk: str, skip_loaded: bool = False
+) -> None:
     from dti.airflow_runner import run_dag
 
     logfile = _logfile(settings, f"range_load-{source}")
@@ -130,7 +132,7 @@ def _run_range(settings: Settings, source: str, first: date, last: date, chunk: 
         run_dag(
             settings, "range_load",
             conf={"source": source, "from": first.isoformat(), "to": last.isoformat(),
-                  "chunk": chunk},
+                  "chunk": chunk, "skip_loaded": skip_loaded},
             logfile=logfile,
         )
     except RuntimeError as err:
@@ -209,6 +211,8 @@ def run(
     source: Annotated[str | None, typer.Option(help="Only this source (default: all).")] = None,
     chunk: Annotated[str, typer.Option(help="Days per Airflow task in a range: month, week, day.")] = "month",
     transform: Annotated[bool, typer.Option(help="Build the dbt models afterwards.")] = True,
+    skip_loaded: Annotated[bool, typer.Option(
+        "--skip-loaded", help="In a range, leave days whose last load succeeded (resume).")] = False,
 ) -> None:
     """Load a day (default: yesterday) or a range through Airflow, then build the models.
 
@@ -222,7 +226,7 @@ def run(
     _ensure_up(settings)
     for name in _sources(source):
         if from_ and to:
-            _run_range(settings, name, _day(from_, "--from"), _day(to, "--to"), chunk)
+            _run_range(settings, name, _day(from_, "--from"), _day(to, "--to"), chunk, skip_loaded)
         else:
             target = _day(day, "--date") if day else datetime.now(LOCAL_TZ).date() - timedelta(days=1)
             _run_day(settings, name, target)

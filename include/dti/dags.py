@@ -121,6 +121,9 @@ def range_dag():
             "from": Param("2022-01-01", type="string", format="date", description="first day"),
             "to": Param("2022-01-31", type="string", format="date", description="last day"),
             "chunk": Param("month", enum=["month", "week", "day"], description="days per task"),
+            "skip_loaded": Param(
+                False, type="boolean", description="leave days whose last load succeeded"
+            ),
         },
     )
     def range_load():
@@ -130,7 +133,7 @@ def range_dag():
 
             params = get_current_context()["params"]
             return [
-                {"source": params["source"], **c}
+                {"source": params["source"], "skip_loaded": bool(params["skip_loaded"]), **c}
                 for c in chunks(params["from"], params["to"], params["chunk"])
             ]
 
@@ -139,7 +142,8 @@ def range_dag():
             from dti.pipeline import load_chunk as run
 
             return run(
-                load_settings(), chunk["source"], chunk["first_day"], chunk["last_day"]
+                load_settings(), chunk["source"], chunk["first_day"], chunk["last_day"],
+                skip_loaded=chunk.get("skip_loaded", False),
             ).to_dict()
 
         load_chunk.expand(chunk=plan())

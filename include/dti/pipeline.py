@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from dti import stages
-from dti.config import Settings
+from dti.config import LOCAL_TZ, Settings
 from dti.sources import EntityMode, get_source
 from dti.warehouse import warehouse_url
 
 log = logging.getLogger(__name__)
+progress = logging.getLogger("dti.progress")
 
 
 @dataclass
@@ -29,6 +29,7 @@ class ChunkSummary:
     last_day: str
     days: int = 0
     rows: dict[str, int] = field(default_factory=dict)
+    skipped: int = 0
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
@@ -77,34 +78,71 @@ def load_entity_day(settings: Settings, source: str, entity: str, day: str | dat
     return stages.run_interval(settings, warehouse_url(settings), source, entity, parse_day(day))
 
 
+def loaded_days(dsn: str, source: str, entity: str, first: date, last: date) -> set[date]:
+    """Local days of [first, last] whose latest audit row for this entity says 'loaded'."""
+    import psycopg
+
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            """
+            select distinct on (interval_start) interval_start, status
+            from ops.load_audit
+            where source = %s and entity = %s
+              and interval_start >= %s and interval_start < %s
+            order by interval_start, audit_id desc
+            """,
+            (source, entity, _local_midnight(first), _local_midnight(last + timedelta(days=1))),
+        ).fetchall()
+    return {start.astimezone(LOCAL_TZ).date() for start, status in rows if status == "loaded"}
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), LOCAL_TZ)
+
+
 def load_chunk(
     settings: Settings,
     source: str,
     first_day: str | date,
     last_day: str | date,
-    progress: Callable[[str], None] | None = None,
+    *,
+    skip_loaded: bool = False,
 ) -> ChunkSummary:
     """Every entity of a source over [first_day, last_day], day by day.
 
     Snapshot entities (catalogues) are taken once, as of the chunk's last day: a nightly run takes
     them daily, but staging only ever reads the latest snapshot, so the result is the same.
+    With `skip_loaded`, days whose last load succeeded are left as they are (a resumed demo);
+    a backfill never skips.
     """
     first, last = parse_day(first_day), parse_day(last_day)
     src = get_source(source)
     summary = ChunkSummary(source, first.isoformat(), last.isoformat())
     started = time.monotonic()
+    dsn = warehouse_url(settings)
     snapshots = [e for e in src.entities.values() if e.mode is EntityMode.SNAPSHOT]
     incrementals = [e for e in src.entities.values() if e.mode is EntityMode.INCREMENTAL]
+    days = days_between(first, last)
     for entity in snapshots:
+        if skip_loaded and last in loaded_days(dsn, source, entity.name, last, last):
+            continue
         result = load_entity_day(settings, source, entity.name, last)
         summary.rows[entity.name] = summary.rows.get(entity.name, 0) + int(result["rows"])
-    for day in days_between(first, last):
+    done = {e.name: (loaded_days(dsn, source, e.name, first, last) if skip_loaded else set())
+            for e in incrementals}
+    for day in days:
         for entity in incrementals:
+            if day in done[entity.name]:
+                summary.skipped += 1
+                continue
             result = load_entity_day(settings, source, entity.name, day)
             summary.rows[entity.name] = summary.rows.get(entity.name, 0) + int(result["rows"])
         summary.days += 1
-        if progress:
-            progress(f"{source} {day}: {summary.days}/{len(days_between(first, last))} days")
+        if summary.days % 5 == 0 or day == last:
+            progress.info(
+                "%s %s..%s: %d/%d days, rows %s, %.0fs", source, first, last, summary.days,
+                len(days), summary.rows, time.monotonic() - started,
+            )
     summary.seconds = round(time.monotonic() - started, 2)
     log.info(
         "%s %s..%s: %d days loaded, rows %s, %.1fs",
