@@ -1,0 +1,32 @@
+{#- Creates marts.indicator_values_between(from_date, to_date): the indicators of
+    `indicator_values` for any range of days (period_type 'range'), from the same macro, reading
+    the built marts tables at call time. Run as a post-hook of `indicator_values`.
+
+    The body is a plain string (not BEGIN ATOMIC) on purpose: its tables are looked up when it is
+    called, so rebuilding fct_dossier or dim_procedure (drop and rename) never drops the function. -#}
+{% macro create_indicator_values_between(schema) -%}
+    {%- set periods_sql -%}
+        select 'range'::text, from_date, to_date
+    {%- endset -%}
+create or replace function {{ adapter.quote(schema) }}.indicator_values_between(from_date date, to_date date)
+returns table (
+    indicator_code text,
+    period_type text,
+    period_start date,
+    period_end date,
+    area_level text,
+    area_code text,
+    numerator numeric,
+    denominator numeric,
+    value numeric,
+    target numeric,
+    meets_target boolean
+)
+language sql
+stable
+as $indicator_values_between$
+{{ indicator_values_sql(periods_sql) }}
+$indicator_values_between$;
+comment on function {{ adapter.quote(schema) }}.indicator_values_between(date, date) is
+'Chỉ số dịch vụ công cho một khoảng ngày bất kỳ [from_date, to_date] (cùng định nghĩa với marts.indicator_values). / Portal indicators for any range of days [from_date, to_date], same definition as marts.indicator_values (period_type = range).'
+{%- endmacro %}

@@ -1,0 +1,323 @@
+{#- The one definition of the portal indicators (docs/indicators_portal.md), shared by the
+    `indicator_values` model (calendar periods) and the SQL function
+    `marts.indicator_values_between(from_date, to_date)` (any range of days).
+
+    periods_sql: a query yielding rows (period_type, period_start, period_end), dates inclusive.
+
+    Returns: indicator_code, period_type, period_start, period_end, area_level, area_code,
+    numerator, denominator, value, target, meets_target. Every area and every period is counted
+    from the dossiers themselves (never from other rates), so a district is the sum of its
+    district agencies and its communes, and a quarter the sum of its months. -#}
+{% macro indicator_values_sql(periods_sql) -%}
+with
+
+periods as (
+
+    select
+        given_periods.period_type::text as period_type,
+        given_periods.period_start::date as period_start,
+        given_periods.period_end::date as period_end
+    from ({{ periods_sql }}) as given_periods (period_type, period_start, period_end)
+
+),
+
+registry as (
+
+    select
+        code::text as indicator_code,
+        unit::text as unit,
+        target_2022::numeric as target_2022
+    from {{ ref('indicator_registry') }}
+
+),
+
+dossiers as (
+
+    select * from {{ ref('fct_dossier') }}
+    where received_date is not null
+
+),
+
+procedures as (
+
+    select * from {{ ref('dim_procedure') }}
+
+),
+
+----------  dossiers received in each period ("received in the period": local date of NgayTiepNhan)
+
+dossier_periods_judged as (
+
+    select
+        periods.period_type,
+        periods.period_start,
+        periods.period_end,
+        dossiers.*,
+        -- open dossiers are judged at the end of the period (start of the next day)
+        least(
+            coalesce(dossiers.ended_at, (periods.period_end + 1)::timestamp),
+            (periods.period_end + 1)::timestamp
+        ) as judged_at
+
+    from periods
+    inner join dossiers
+        on dossiers.received_date between periods.period_start and periods.period_end
+
+),
+
+dossier_periods as (
+
+    select
+        *,
+        {{ dossier_on_time_at('judged_at') }} as is_on_time_by_period_end
+    from dossier_periods_judged
+
+),
+
+----------  dossier-count indicators, counted per agency area then rolled up
+
+agency_area_counts as (
+
+    select
+        period_type,
+        period_start,
+        period_end,
+        province_code,
+        district_code,
+        commune_code,
+        count(*) as received,
+        count(*) filter (where is_online) as received_online,
+        count(*) filter (where is_fully_online_procedure) as fully_online_procedure,
+        count(*) filter (where is_fully_online_procedure and is_online) as fully_online_procedure_online,
+        count(*) filter (where is_online_payment_scope) as payment_scope,
+        count(*) filter (where is_online_payment_scope and is_paid_online) as payment_scope_paid_online,
+        count(*) filter (where requires_result_document) as result_document_required,
+        count(*) filter (where requires_result_document and has_e_result) as result_document_electronic,
+        count(*) filter (where is_on_time_by_period_end) as on_time,
+        count(*) filter (where is_digitised_dossier) as digitised,
+        count(*) filter (where has_reused_data) as reused_data,
+        count(*) filter (where uses_population_data) as population_data
+
+    from dossier_periods
+    group by 1, 2, 3, 4, 5, 6
+
+),
+
+area_counts as (
+
+    select
+        agency_area_counts.period_type,
+        agency_area_counts.period_start,
+        agency_area_counts.period_end,
+        areas.area_level,
+        areas.area_code,
+        sum(received) as received,
+        sum(received_online) as received_online,
+        sum(fully_online_procedure) as fully_online_procedure,
+        sum(fully_online_procedure_online) as fully_online_procedure_online,
+        sum(payment_scope) as payment_scope,
+        sum(payment_scope_paid_online) as payment_scope_paid_online,
+        sum(result_document_required) as result_document_required,
+        sum(result_document_electronic) as result_document_electronic,
+        sum(on_time) as on_time,
+        sum(digitised) as digitised,
+        sum(reused_data) as reused_data,
+        sum(population_data) as population_data
+
+    from agency_area_counts
+    cross join lateral (
+        values
+            ('province', agency_area_counts.province_code),
+            ('district', agency_area_counts.district_code),
+            ('commune', agency_area_counts.commune_code)
+    ) as areas (area_level, area_code)
+    where areas.area_code is not null
+    group by 1, 2, 3, 4, 5
+
+),
+
+dossier_indicators as (
+
+    select
+        area_counts.period_type,
+        area_counts.period_start,
+        area_counts.period_end,
+        area_counts.area_level,
+        area_counts.area_code,
+        parts.indicator_code,
+        parts.numerator,
+        parts.denominator
+
+    from area_counts
+    cross join lateral (
+        values
+            ('DVC_ONLINE_INTAKE_RATE', received_online, received),
+            ('DVC_FULLY_ONLINE_RATE', fully_online_procedure_online, fully_online_procedure),
+            ('DVC_ONLINE_PAYMENT_RATE', payment_scope_paid_online, payment_scope),
+            ('DVC_E_RESULT_RATE', result_document_electronic, result_document_required),
+            ('DVC_ON_TIME_RATE', on_time, received),
+            ('DVC_DIGITISED_DOSSIER_RATE', digitised, received),
+            ('DVC_REUSED_DATA_RATE', reused_data, received),
+            ('DVC_VNEID_DOSSIER_RATE', population_data, received)
+    ) as parts (indicator_code, numerator, denominator)
+
+),
+
+----------  procedure-count indicators, province only
+
+procedure_periods as (
+
+    select
+        period_type,
+        period_start,
+        period_end,
+        procedure_code,
+        bool_or(is_online) as has_online_dossier,
+        bool_or(has_e_result) as has_e_result_dossier
+
+    from dossier_periods
+    group by 1, 2, 3, 4
+
+),
+
+services_with_online_dossiers as (
+
+    select
+        periods.period_type,
+        periods.period_start,
+        periods.period_end,
+        'DVC_SERVICES_WITH_ONLINE_DOSSIERS_RATE' as indicator_code,
+        count(*) filter (where procedure_periods.has_online_dossier) as numerator,
+        count(procedures.procedure_code) as denominator
+
+    from periods
+    left join procedures
+        on procedures.is_online_service
+        and coalesce(procedures.valid_from <= periods.period_end, true)
+        and coalesce(periods.period_end < procedures.valid_to, true)
+    left join procedure_periods
+        on procedure_periods.period_type = periods.period_type
+        and procedure_periods.period_start = periods.period_start
+        and procedure_periods.period_end = periods.period_end
+        and procedure_periods.procedure_code = procedures.procedure_code
+    group by 1, 2, 3
+
+),
+
+digitised_result_procedures as (
+
+    select
+        periods.period_type,
+        periods.period_start,
+        periods.period_end,
+        'DVC_DIGITISED_RESULT_PROCEDURE_RATE' as indicator_code,
+        count(*) filter (where procedure_periods.has_e_result_dossier) as numerator,
+        count(procedure_periods.procedure_code) as denominator
+
+    from periods
+    left join procedure_periods
+        on procedure_periods.period_type = periods.period_type
+        and procedure_periods.period_start = periods.period_start
+        and procedure_periods.period_end = periods.period_end
+    group by 1, 2, 3
+
+),
+
+fee_procedures_online_payment as (
+
+    select
+        periods.period_type,
+        periods.period_start,
+        periods.period_end,
+        'DVC_FEE_PROCEDURES_ONLINE_PAYMENT_INTEGRATED_RATE' as indicator_code,
+        count(*) filter (where procedures.has_online_payment_integrated) as numerator,
+        count(procedures.procedure_code) as denominator
+
+    from periods
+    left join procedures
+        on procedures.has_financial_obligation
+        and coalesce(procedures.valid_from <= periods.period_end, true)
+        and coalesce(periods.period_end < procedures.valid_to, true)
+    group by 1, 2, 3
+
+),
+
+procedure_indicators as (
+
+    select
+        period_type,
+        period_start,
+        period_end,
+        'province' as area_level,
+        '{{ var("dti_province_code") }}' as area_code,
+        indicator_code,
+        numerator,
+        denominator
+
+    from (
+        select * from services_with_online_dossiers
+        union all
+        select * from digitised_result_procedures
+        union all
+        select * from fee_procedures_online_payment
+    ) as procedure_counts
+
+),
+
+all_indicators as (
+
+    select * from dossier_indicators
+    union all
+    select * from procedure_indicators
+
+),
+
+valued as (
+
+    select
+        registry.indicator_code,
+        all_indicators.period_type,
+        all_indicators.period_start,
+        all_indicators.period_end,
+        all_indicators.area_level::text as area_level,
+        all_indicators.area_code::text as area_code,
+        all_indicators.numerator::numeric as numerator,
+        all_indicators.denominator::numeric as denominator,
+        case
+            when registry.unit <> 'percent' then all_indicators.numerator::numeric
+            when all_indicators.denominator > 0
+                then round(100.0 * all_indicators.numerator / all_indicators.denominator, 4)
+        end as value,
+        case
+            when all_indicators.period_start >= date '2022-01-01'
+                and all_indicators.period_end <= date '2022-12-31'
+                then registry.target_2022
+        end as target
+
+    from all_indicators
+    inner join registry
+        on all_indicators.indicator_code = registry.indicator_code
+
+),
+
+final as (
+
+    select
+        indicator_code,
+        period_type,
+        period_start,
+        period_end,
+        area_level,
+        area_code,
+        numerator,
+        denominator,
+        value,
+        target,
+        value >= target as meets_target
+
+    from valued
+
+)
+
+select * from final
+{%- endmacro %}

@@ -1,0 +1,114 @@
+with
+
+dossiers as (
+
+    select * from {{ ref('stg_portal__dossiers') }}
+
+),
+
+procedures as (
+
+    select * from {{ ref('stg_portal__procedures') }}
+
+),
+
+-- No NgayHenTra: the due time is the receipt plus the procedure's legal processing time.
+legal_due as (
+
+    select
+        dossiers.dossier_code,
+        case procedures.legal_processing_time_unit
+            when 'hours'
+                then dossiers.received_at + procedures.legal_processing_time * interval '1 hour'
+            when 'days'
+                then dossiers.received_at + procedures.legal_processing_time * interval '1 day'
+            when 'working_days'
+                -- the n-th Monday-to-Friday day after receipt (a part day counts as a whole one),
+                -- at the time of day of receipt; public holidays are not known to the warehouse
+                then nth_working_day.due_day + dossiers.received_at::time
+        end as legal_due_at
+
+    from dossiers
+    inner join procedures
+        on dossiers.procedure_code = procedures.procedure_code
+    left join lateral (
+        select calendar_day::date as due_day
+        from generate_series(
+            dossiers.received_date + 1,
+            dossiers.received_date + 14 + 2 * ceil(procedures.legal_processing_time)::int,
+            interval '1 day'
+        ) as calendar_day
+        where procedures.legal_processing_time_unit = 'working_days'
+            and procedures.legal_processing_time > 0
+            and extract(isodow from calendar_day) < 6
+        order by calendar_day
+        offset greatest(ceil(procedures.legal_processing_time)::int - 1, 0)
+        limit 1
+    ) as nth_working_day on true
+    where dossiers.due_at is null
+        and dossiers.received_at is not null
+        and procedures.legal_processing_time > 0
+
+),
+
+lifecycle as (
+
+    select
+        dossiers.dossier_code,
+        dossiers.received_at,
+        dossiers.received_date,
+        coalesce(dossiers.due_at, legal_due.legal_due_at) as due_at,
+        case
+            when dossiers.due_at is not null then 'portal'
+            when legal_due.legal_due_at is not null then 'legal_processing_time'
+        end as due_basis,
+
+        -- the first terminal state, in the rule's order: processed > returned > stopped/refused
+        case
+            when dossiers.processing_ended_at is not null then dossiers.processing_ended_at
+            when dossiers.returned_at is not null then dossiers.returned_at
+            when dossiers.status_code in ('3', '7', '8', '9', '10') then dossiers.updated_at
+        end as ended_at,
+        case
+            when dossiers.processing_ended_at is not null then 'processed'
+            when dossiers.returned_at is not null then 'returned'
+            when dossiers.status_code = '8' then 'stopped'
+            when dossiers.status_code = '3' then 'refused'
+            when dossiers.status_code = '7' then 'withdrawn'
+            when dossiers.status_code in ('9', '10') then 'processed'
+        end as end_state,
+
+        dossiers.supplement_request_count,
+        dossiers.first_supplement_requested_at,
+        dossiers.first_supplement_received_at,
+        dossiers.second_supplement_requested_at
+
+    from dossiers
+    left join legal_due
+        on dossiers.dossier_code = legal_due.dossier_code
+
+),
+
+final as (
+
+    select
+        *,
+        ended_at is not null as is_ended,
+        supplement_request_count > 1 as is_late_by_supplements,
+        case
+            when ended_at is not null and first_supplement_requested_at < ended_at
+                then greatest(
+                    least(coalesce(first_supplement_received_at, ended_at), ended_at)
+                    - first_supplement_requested_at,
+                    interval '0 seconds'
+                )
+        end as supplement_wait,
+        case
+            when ended_at is not null then {{ dossier_on_time_at('ended_at') }}
+        end as is_on_time
+
+    from lifecycle
+
+)
+
+select * from final

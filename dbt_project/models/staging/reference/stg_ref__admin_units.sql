@@ -1,0 +1,38 @@
+with
+
+source as (
+
+    select * from {{ source('ref', 'ref__admin_units') }}
+
+),
+
+-- A unit is kept at its latest load; units are never dropped by a partial reload.
+latest_version as (
+
+    select
+        *,
+        row_number() over (
+            partition by code order by _interval_start desc, _loaded_at desc, _batch_id desc
+        ) as version_rank
+    from source
+
+),
+
+renamed as (
+
+    select
+        code as unit_code,
+        name as unit_name,
+        name_with_type as unit_name_with_type,
+        type as unit_type,
+        level as unit_level,
+        nullif(trim(parent_code), '') as parent_code,
+        path_with_type,
+        _loaded_at as loaded_at
+
+    from latest_version
+    where version_rank = 1
+
+)
+
+select * from renamed
