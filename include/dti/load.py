@@ -1,0 +1,269 @@
+"""Load: copy a landed, validated batch into ``raw.<source>__<entity>`` with PostgreSQL COPY.
+
+In one transaction the interval's earlier rows (same ``_interval_start``) are deleted, the batch is
+copied in, and one row is written to ``ops.load_audit``; so running an interval twice leaves the
+table as running it once, and a load that fails leaves the previous rows as they were. Failed and
+quarantined batches get an audit row of their own (:func:`record_failure`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from itertools import repeat
+from typing import Any
+
+import psycopg
+import pyarrow.parquet as pq
+from psycopg import sql
+
+from dti.land import verify_checksum
+from dti.records import LandedBatch, LoadResult, ValidationOutcome, to_local
+from dti.sources import FieldKind, SourceEntity, get_entity
+
+log = logging.getLogger(__name__)
+
+META_COLUMNS = ("_batch_id", "_interval_start", "_interval_end", "_extracted_at")
+
+# Same definition as dti.warehouse.bootstrap: loads also work on a warehouse not bootstrapped yet.
+AUDIT_DDL = """
+create schema if not exists ops;
+create table if not exists ops.load_audit (
+    audit_id bigserial primary key,
+    batch_id text not null,
+    source text not null,
+    entity text not null,
+    interval_start timestamptz not null,
+    interval_end timestamptz not null,
+    rows bigint,
+    source_total bigint,
+    checksum text,
+    status text not null,
+    validation_outcome text,
+    started_at timestamptz,
+    finished_at timestamptz,
+    duration_ms bigint,
+    error text
+);
+create index if not exists load_audit_interval
+    on ops.load_audit (source, entity, interval_start);
+"""
+
+_AUDIT_INSERT = """
+insert into ops.load_audit (batch_id, source, entity, interval_start, interval_end, rows,
+    source_total, checksum, status, validation_outcome, started_at, finished_at, duration_ms,
+    error)
+values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+"""
+
+
+class LoadError(RuntimeError):
+    """A batch could not be loaded; the message names the batch, the table and what to do."""
+
+
+def _table(entity: SourceEntity) -> sql.Composed:
+    return sql.SQL("{}.{}").format(
+        sql.Identifier(entity.raw_schema), sql.Identifier(entity.raw_table_name)
+    )
+
+
+def raw_table_ddl(entity: SourceEntity) -> sql.Composed:
+    """``create table if not exists`` for an entity's raw table, and its interval index."""
+    columns = [
+        sql.SQL("{} {}").format(
+            sql.Identifier(f.name), sql.SQL("jsonb" if f.kind is FieldKind.LIST else "text")
+        )
+        for f in entity.fields
+    ]
+    columns += [
+        sql.SQL("_batch_id text not null"),
+        sql.SQL("_interval_start timestamptz not null"),
+        sql.SQL("_interval_end timestamptz not null"),
+        sql.SQL("_extracted_at timestamptz"),
+        sql.SQL("_loaded_at timestamptz not null default now()"),
+    ]
+    return sql.SQL(
+        "create schema if not exists {schema};\n"
+        "create table if not exists {table} (\n    {columns}\n);\n"
+        "create index if not exists {index} on {table} (_interval_start);"
+    ).format(
+        schema=sql.Identifier(entity.raw_schema),
+        table=_table(entity),
+        columns=sql.SQL(",\n    ").join(columns),
+        index=sql.Identifier(f"{entity.raw_table_name}__interval_start"),
+    )
+
+
+def ensure_tables(conn: psycopg.Connection, entity: SourceEntity) -> None:
+    """Create the raw table and the audit table if missing (serialised by an advisory lock)."""
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtext('dti.load.ddl'))")
+        conn.execute(AUDIT_DDL)
+        conn.execute(raw_table_ddl(entity))
+
+
+def _read_rows(batch: LandedBatch, entity: SourceEntity) -> tuple[int, Iterator[tuple[Any, ...]]]:
+    table = pq.read_table(batch.parquet_path)
+    columns = table.column_names
+    if list(columns) != list(entity.field_names):
+        missing = [f for f in entity.field_names if f not in columns]
+        extra = [c for c in columns if c not in entity.field_names]
+        raise LoadError(
+            f"{batch.label}: {batch.parquet_path} columns do not match the {entity.raw_table} "
+            f"contract (missing {missing}, extra {extra}, or out of order); validation should "
+            "have stopped it: update the entity's field list in dti.sources if the source changed"
+        )
+    data = [table.column(i).to_pylist() for i in range(table.num_columns)]
+    meta = (batch.batch_id, batch.interval_start, batch.interval_end, batch.extract_finished_at)
+    return table.num_rows, zip(*data, *(repeat(m, table.num_rows) for m in meta), strict=True)
+
+
+def _audit(conn: psycopg.Connection, batch: LandedBatch, **values: Any) -> None:
+    conn.execute(
+        _AUDIT_INSERT,
+        (
+            batch.batch_id,
+            batch.source,
+            batch.entity,
+            to_local(batch.interval_start),
+            to_local(batch.interval_end),
+            values.get("rows"),
+            batch.source_total,
+            batch.sha256,
+            values["status"],
+            values.get("validation_outcome"),
+            values.get("started_at"),
+            values.get("finished_at"),
+            values.get("duration_ms"),
+            values.get("error"),
+        ),
+    )
+
+
+def load_batch(
+    dsn: str,
+    batch: LandedBatch | dict[str, Any] | str,
+    outcome: ValidationOutcome | dict[str, Any] | None = None,
+) -> LoadResult:
+    """Replace the batch's interval in its raw table with the batch's rows, and audit it.
+
+    ``batch`` is a :class:`LandedBatch`, its dict, or the batch folder; ``outcome`` the
+    :class:`ValidationOutcome` (or its dict) of that batch: a failed outcome is refused, ``None``
+    loads unvalidated (audited as ``not_validated``). ``dsn`` is a libpq URL or key=value string.
+    On failure the transaction rolls back (earlier rows stay), a ``failed`` audit row is written
+    and :class:`LoadError` is raised.
+    """
+    batch = LandedBatch.coerce(batch)
+    outcome = ValidationOutcome.coerce(outcome)
+    if outcome is not None and not outcome.success:
+        raise LoadError(
+            f"{batch.label}: validation failed ({', '.join(outcome.failed)}); a failed batch is "
+            "not loaded: fix the source or the suite, land the interval again, then load it"
+        )
+    validation = outcome.status if outcome else "not_validated"
+    entity = get_entity(batch.source, batch.entity)
+    started_at = datetime.now(UTC)
+    t0 = time.perf_counter()
+    try:
+        verify_checksum(batch)
+        n_rows, rows = _read_rows(batch, entity)
+        with psycopg.connect(dsn) as conn:
+            ensure_tables(conn, entity)
+            with conn.transaction():
+                # One loader per table at a time: two loads of one interval must not interleave.
+                conn.execute(
+                    "select pg_advisory_xact_lock(hashtext(%s))", (f"dti.load.{entity.raw_table}",)
+                )
+                deleted = conn.execute(
+                    sql.SQL("delete from {} where _interval_start = %s").format(_table(entity)),
+                    (to_local(batch.interval_start),),
+                ).rowcount
+                copy_sql = sql.SQL("copy {} ({}) from stdin").format(
+                    _table(entity),
+                    sql.SQL(", ").join(
+                        sql.Identifier(c) for c in (*entity.field_names, *META_COLUMNS)
+                    ),
+                )
+                with conn.cursor() as cur, cur.copy(copy_sql) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                duration_ms = int((time.perf_counter() - t0) * 1000)
+                _audit(
+                    conn,
+                    batch,
+                    rows=n_rows,
+                    status="loaded",
+                    validation_outcome=validation,
+                    started_at=started_at,
+                    finished_at=datetime.now(UTC),
+                    duration_ms=duration_ms,
+                )
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        log.error("load of %s into %s failed: %s", batch.label, entity.raw_table, error)
+        try:
+            record_failure(
+                dsn, batch, error, status="failed", outcome=outcome, started_at=started_at
+            )
+        except Exception:  # the audit must not hide the load's own error
+            log.exception("could not write the failed-load audit row for %s", batch.label)
+        if isinstance(exc, LoadError):
+            raise
+        raise LoadError(
+            f"{batch.label}: loading {batch.parquet_path} into {entity.raw_table} failed "
+            f"({error}); the interval's earlier rows are unchanged. Fix the cause and load again"
+        ) from exc
+    log.info(
+        "loaded %s into %s: %d rows (replaced %d) in %d ms (%.0f rows/s)",
+        batch.label,
+        entity.raw_table,
+        n_rows,
+        deleted,
+        duration_ms,
+        n_rows / max(duration_ms / 1000, 1e-6),
+    )
+    return LoadResult(
+        batch_id=batch.batch_id,
+        table=entity.raw_table,
+        interval_start=batch.interval_start,
+        interval_end=batch.interval_end,
+        rows=n_rows,
+        deleted=deleted,
+        duration_ms=duration_ms,
+    )
+
+
+def record_failure(
+    dsn: str,
+    batch: LandedBatch | dict[str, Any] | str,
+    error: str,
+    *,
+    status: str = "failed",
+    outcome: ValidationOutcome | dict[str, Any] | None = None,
+    started_at: datetime | None = None,
+) -> None:
+    """Write an audit row for a batch that was not loaded (``quarantined`` or ``failed``)."""
+    if status not in ("failed", "quarantined"):
+        raise ValueError(f"status must be 'failed' or 'quarantined', not {status!r}")
+    batch = LandedBatch.coerce(batch)
+    outcome = ValidationOutcome.coerce(outcome)
+    entity = get_entity(batch.source, batch.entity)
+    finished = datetime.now(UTC)
+    with psycopg.connect(dsn) as conn:
+        ensure_tables(conn, entity)
+        with conn.transaction():
+            _audit(
+                conn,
+                batch,
+                rows=batch.rows,
+                status=status,
+                validation_outcome=outcome.status if outcome else None,
+                started_at=started_at,
+                finished_at=finished,
+                duration_ms=int((finished - started_at).total_seconds() * 1000)
+                if started_at
+                else None,
+                error=error,
+            )
