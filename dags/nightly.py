@@ -1,4 +1,5 @@
-"""Nightly loads: one DAG per source system (`nightly_<source>`), built from the source registry."""
+"""Airflow DAGs `nightly_<source>`: one per source system, from one factory and the source
+registry. Daily at 01:00 Asia/Ho_Chi_Minh, each run owns the local day before it."""
 
 from dti.dags import nightly_dag
 from dti.sources import get_source, source_names

@@ -1,5 +1,49 @@
-"""Range loads and backfills: `range_load`, triggered with Params source, from, to."""
+"""Airflow DAG `range_load`: a range of local days for one source (`dti run --from/--to`,
+`dti backfill`). One mapped task per chunk (a month by default); inside it every day is still
+extracted, landed, validated and loaded as its own interval, as the nightly DAG does."""
 
-from dti.dags import range_dag
+from airflow.sdk import Param, dag, get_current_context, task
+from dti.config import load_settings
+from dti.dags import DEFAULT_ARGS, START_DATE, all_raw_assets, source_names
 
-range_dag()
+
+@dag(
+    dag_id="range_load",
+    description="Load a range of local days for one source (run --from/--to, backfill)",
+    schedule=None,
+    start_date=START_DATE,
+    catchup=False,
+    default_args=DEFAULT_ARGS,
+    tags=["dti", "backfill"],
+    params={
+        "source": Param("portal", enum=source_names(), description="source system"),
+        "from": Param("2022-01-01", type="string", format="date", description="first day"),
+        "to": Param("2022-01-31", type="string", format="date", description="last day"),
+        "chunk": Param("month", enum=["month", "week", "day"], description="days per task"),
+        "skip_loaded": Param(False, type="boolean", description="leave days already loaded"),
+    },
+)
+def range_load():
+    @task
+    def plan() -> list[dict]:
+        from dti.pipeline import chunks
+
+        params = get_current_context()["params"]
+        return [
+            {"source": params["source"], "skip_loaded": bool(params["skip_loaded"]), **chunk}
+            for chunk in chunks(params["from"], params["to"], params["chunk"])
+        ]
+
+    @task(outlets=all_raw_assets(), max_active_tis_per_dag=1)
+    def load_chunk(chunk: dict) -> dict:
+        from dti.pipeline import load_chunk as load
+
+        return load(
+            load_settings(), chunk["source"], chunk["first_day"], chunk["last_day"],
+            skip_loaded=chunk["skip_loaded"],
+        ).to_dict()
+
+    load_chunk.expand(chunk=plan())
+
+
+range_load()

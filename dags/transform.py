@@ -1,5 +1,41 @@
-"""dbt after the loads: `transform`, scheduled on the raw tables' Assets."""
+"""Airflow DAG `transform`: dbt (staging, marts, indicators) through astronomer-cosmos, each model
+a task with its tests after it, scheduled whenever a load changes a raw table's Asset."""
 
-from dti.dags import transform_dag
+from airflow.sdk import dag
+from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos.constants import InvocationMode, LoadMode, TestBehavior
+from dti.dags import DBT_PROJECT_DIR, DEFAULT_ARGS, START_DATE, any_raw_asset
 
-transform_dag()
+
+@dag(
+    dag_id="transform",
+    description="dbt: staging, marts and indicators, after any raw table changes",
+    schedule=any_raw_asset(),
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args={**DEFAULT_ARGS, "retries": 1},
+    tags=["dti", "dbt"],
+)
+def transform():
+    DbtTaskGroup(
+        group_id="dbt",
+        project_config=ProjectConfig(
+            dbt_project_path=DBT_PROJECT_DIR,
+            # Rendering from the manifest runs no dbt command when this file is parsed.
+            manifest_path=DBT_PROJECT_DIR / "target" / "manifest.json",
+        ),
+        profile_config=ProfileConfig(
+            profile_name="dti",
+            target_name="dev",
+            profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
+        ),
+        execution_config=ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_EACH
+        ),
+        operator_args={"install_deps": False},
+    )
+
+
+transform()

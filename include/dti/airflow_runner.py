@@ -113,7 +113,7 @@ def get_dag(settings: Settings, dag_id: str):
     configure(settings)
     from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=str(settings.home / "dags"), include_examples=False)
+    bag = DagBag(dag_folder=str(settings.home / "dags"))
     if bag.import_errors:
         errors = "\n".join(f"{k}: {v}" for k, v in bag.import_errors.items())
         raise RuntimeError(f"DAG files failed to import:\n{errors}")

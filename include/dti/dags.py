@@ -1,12 +1,9 @@
-"""DAG factories: the DAG files in `dags/` are one call each.
+"""What the DAG files share: defaults, the raw tables' Assets, and the nightly DAG factory.
 
-- `nightly_dag(source)`: daily at 01:00 local; each run owns the local day [start, end) before it
-  (CronDataIntervalTimetable) and, per entity, extracts and lands, validates, then loads it; the
-  load emits the entity's raw Asset.
-- `range_dag()`: triggered by hand (or `dti run --from/--to`, `dti backfill`) with Params source,
-  from, to; one mapped task per chunk (a month), each landing and loading day by day.
-- `transform_dag()`: scheduled on the raw Assets; dbt through astronomer-cosmos, each model a task
-  with its tests after it.
+`nightly_dag(source)` builds `nightly_<source>`: daily at 01:00 local, each run owning the local
+day [start, end) before it (CronDataIntervalTimetable); per entity it extracts and lands,
+validates, then loads, and the load emits the entity's raw Asset. The four sources' nightly DAGs
+are alike, so they come from this one factory and the source registry.
 
 Nothing here touches the network, the warehouse or the file system when a DAG file is parsed.
 """
@@ -16,7 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, Param, dag, get_current_context, task
+from airflow.sdk import Asset, dag, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from dti.config import LOCAL_TZ, PROJECT_ROOT, load_settings
@@ -104,89 +101,14 @@ def nightly_dag(source: Source):
     return nightly()
 
 
-def range_dag():
-    sources = [s.name for s in _sources()]
-    outlets = [raw_asset(s.name, e) for s in _sources() for e in s.entities]
-
-    @dag(
-        dag_id="range_load",
-        description="Load a range of local days for one source (dti run --from/--to, backfill)",
-        schedule=None,
-        start_date=START_DATE,
-        catchup=False,
-        default_args=DEFAULT_ARGS,
-        tags=["dti", "backfill"],
-        params={
-            "source": Param(sources[0], enum=sources, description="source system"),
-            "from": Param("2022-01-01", type="string", format="date", description="first day"),
-            "to": Param("2022-01-31", type="string", format="date", description="last day"),
-            "chunk": Param("month", enum=["month", "week", "day"], description="days per task"),
-            "skip_loaded": Param(
-                False, type="boolean", description="leave days whose last load succeeded"
-            ),
-        },
-    )
-    def range_load():
-        @task
-        def plan() -> list[dict]:
-            from dti.pipeline import chunks
-
-            params = get_current_context()["params"]
-            return [
-                {"source": params["source"], "skip_loaded": bool(params["skip_loaded"]), **c}
-                for c in chunks(params["from"], params["to"], params["chunk"])
-            ]
-
-        @task(outlets=outlets, max_active_tis_per_dag=1)
-        def load_chunk(chunk: dict) -> dict:
-            from dti.pipeline import load_chunk as run
-
-            return run(
-                load_settings(), chunk["source"], chunk["first_day"], chunk["last_day"],
-                skip_loaded=chunk.get("skip_loaded", False),
-            ).to_dict()
-
-        load_chunk.expand(chunk=plan())
-
-    return range_load()
+def all_raw_assets() -> list[Asset]:
+    return [raw_asset(s.name, e) for s in _sources() for e in s.entities]
 
 
-def transform_dag():
-    from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-    from cosmos.constants import InvocationMode, LoadMode, TestBehavior
-
-    assets = [raw_asset(s.name, e) for s in _sources() for e in s.entities]
+def any_raw_asset():
+    """A schedule that fires when any raw table's Asset is updated."""
+    assets = all_raw_assets()
     schedule = assets[0]
     for asset in assets[1:]:
         schedule = schedule | asset
-
-    @dag(
-        dag_id="transform",
-        description="dbt: staging, marts and indicators, after any raw table changes",
-        schedule=schedule,
-        start_date=START_DATE,
-        catchup=False,
-        max_active_runs=1,
-        default_args={**DEFAULT_ARGS, "retries": 1},
-        tags=["dti", "dbt"],
-    )
-    def transform():
-        DbtTaskGroup(
-            group_id="dbt",
-            project_config=ProjectConfig(
-                dbt_project_path=DBT_PROJECT_DIR,
-                manifest_path=DBT_PROJECT_DIR / "target" / "manifest.json",
-            ),
-            profile_config=ProfileConfig(
-                profile_name="dti",
-                target_name="warehouse",
-                profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
-            ),
-            execution_config=ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER),
-            render_config=RenderConfig(
-                load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_EACH
-            ),
-            operator_args={"install_deps": False},
-        )
-
-    return transform()
+    return schedule
