@@ -1,0 +1,1 @@
+"""Source simulator (placeholder docstring, see portal.py)."""

@@ -1,0 +1,5 @@
+"""``python -m dti.simulator --port P --token-file F``."""
+
+from .server import main
+
+main()

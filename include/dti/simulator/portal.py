@@ -1,0 +1,743 @@
+"""Deterministic generator of the public-service portal's world (agencies, procedures, dossiers).
+
+``PortalWorld(seed=2022, scale=1.0)`` builds the static catalogue at once and each receipt year's
+dossiers (2021, 2022, 2023) on first use, vectorised with numpy (a year takes a few seconds) and
+cached in memory (and on disk under ``cache_dir`` if given). Dossier *versions* are kept sorted by
+one ``int64`` key that orders them exactly as served (``NgayCapNhat``, then ``MaHoSo``), so a
+window ``[updated_from, updated_to)`` is two ``searchsorted`` calls and a page is a slice.
+
+Calibration (docs/indicators_portal.md), by construction at ``scale=1.0``:
+
+* receipts per half-year are allocated to procedures (largest remainder on volume weights x the
+  procedure's in-force share of the half) and then to days inside each procedure's validity;
+* online dossiers are picked exactly (weighted sampling without replacement, ``weighted_pick``):
+  H1 2022 gets 86,536 online dossiers spread over exactly 797 online services (each of them gets
+  at least one), and the split of fully-online (MucDoDVC 4) dossiers between the halves is chosen
+  so the year's fully-online rate is 80.47 %;
+* online payments, electronic results and the procedures with electronic results are picked as
+  exact counts whose rate rounds to the printed figure; electronic results only go to dossiers
+  whose result was returned before 2023-01-01;
+* the fees of the land dossiers paid online in H1 2022 are scaled so they sum to exactly
+  23,800,000,000 VND.
+
+At other scales every target is scaled (counts) or kept (rates) where feasible; exactness is only
+promised at 1.0.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import people
+from .catalogue import (
+    FIELDS,
+    Agencies,
+    Procedures,
+    allocate,
+    build_agencies,
+    build_procedures,
+    weighted_pick,
+)
+from .worktime import (
+    SECONDS_PER_DAY,
+    TET_START,
+    WORK_MINUTES_PER_DAY,
+    business_day_index,
+    day_seconds,
+    format_ts,
+    is_holiday,
+    office_clock,
+    working_minute_to_seconds,
+)
+
+log = logging.getLogger(__name__)
+
+GENERATOR_VERSION = 1
+YEARS = (2021, 2022, 2023)
+
+# Calibration targets (docs/indicators_portal.md).
+H1_2022_RECEIVED = 258_778
+H1_2022_ONLINE = 86_536
+H1_2022_SERVICES_WITH_ONLINE = 797
+FULLY_ONLINE_RATE_2022 = (80.47, 2)
+ONLINE_PAYMENT_RATE_2022 = (47.53, 2)
+E_RESULT_RATE_2022 = (6.53, 2)
+DIGITISED_RESULT_PROCEDURE_RATE_2022 = (82.2, 1)
+LAND_ONLINE_PAYMENTS_H1_2022 = 23_800_000_000
+
+# Receipts per half-year and online shares (level-4 procedures, level-3 procedures).
+VOLUME = {2021: (196_000, 224_000), 2022: (H1_2022_RECEIVED, 291_000), 2023: (296_000, 331_000)}
+ONLINE_SHARE = {
+    2021: ((0.58, 0.10), (0.66, 0.13)),
+    2022: ((0.79, None), (0.815, 0.27)),
+    2023: ((0.86, 0.36), (0.89, 0.42)),
+}
+PAYMENT_SHARE = {2021: 0.30, 2023: 0.58}
+E_RESULT_SHARE = {2021: 0.025, 2023: 0.14}
+DIGITISED_SHARE = {2021: 0.08, 2022: 0.30, 2023: 0.62}
+VNEID_SHARE = {2021: 0.0, 2022: 0.08, 2023: 0.45}
+
+# Lifecycle kinds -> statuses of the successive versions.
+KIND_STATUSES = {
+    0: (2, 10),  # quick: received, result returned
+    1: (2, 4, 10),  # received, processing, returned
+    2: (2, 4, 9, 10),  # received, processing, processed, returned
+    3: (2, 5, 4, 10),  # received, supplement requested, supplement received, returned
+    4: (2, 4, 7),  # withdrawn by the applicant
+    5: (2, 4, 8),  # processing stopped
+}
+RETURNED_KINDS = (0, 1, 2, 3)
+
+KEY_EPOCH = int(day_seconds(np.array([np.datetime64("2021-01-01")]))[0])
+_TS_SHIFT, _RANK_SHIFT, _DAY_SHIFT = 34, 26, 15
+_SEQ_MAX = (1 << 15) - 1
+
+ATTACHMENT_NAMES = ("Đơn đề nghị", "Tờ khai", "Bản sao Căn cước công dân", "Giấy tờ chứng minh nơi cư trú",
+                    "Giấy ủy quyền", "Bản vẽ, sơ đồ kèm theo", "Giấy tờ khác có liên quan")
+SUPPLEMENT_REASONS = ("Bổ sung bản sao giấy tờ tùy thân", "Bổ sung giấy tờ chứng minh quyền sử dụng đất",
+                      "Hoàn thiện tờ khai theo mẫu", "Bổ sung bản vẽ, sơ đồ", "Bổ sung giấy ủy quyền")
+RESULT_URL = "https://dichvucong.bacgiang.gov.vn/ketqua"
+
+
+def exact_count(n: int, pct: float, digits: int) -> int:
+    """The count k nearest to ``pct`` % of ``n`` whose rate ``100 k / n`` prints as ``pct``."""
+    if n <= 0:
+        return 0
+    k0 = round(n * pct / 100)
+    half = 0.5 * 10 ** (-digits)
+    for dk in sorted(range(-200, 201), key=abs):
+        k = k0 + dk
+        if 0 <= k <= n and abs(100 * k / n - pct) < half - 1e-9:
+            return k
+    raise ValueError(f"no count out of {n} gives {pct} at {digits} decimals")
+
+
+def _round_half(pct: float, n: int) -> int:
+    return int(min(n, max(0, round(n * pct))))
+
+
+@dataclass
+class YearData:
+    """Columns of one receipt year's dossiers (``d_*``) and of their versions (``v_*``, sorted)."""
+
+    year: int
+    cols: dict[str, np.ndarray]
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        try:
+            return self.__dict__["cols"][name]
+        except KeyError as exc:
+            raise AttributeError(name) from exc
+
+    @property
+    def n_dossiers(self) -> int:
+        return len(self.cols["d_proc"])
+
+    @property
+    def n_versions(self) -> int:
+        return len(self.cols["v_key"])
+
+
+class PortalWorld:
+    """The simulated portal of one seed and scale. Thread-safe; years are generated lazily."""
+
+    def __init__(self, seed: int = 2022, scale: float = 1.0, cache_dir: Path | None = None) -> None:
+        if scale <= 0:
+            raise ValueError("scale must be positive")
+        self.seed = seed
+        self.scale = scale
+        self.cache_dir = Path(cache_dir) if cache_dir else None
+        rng = np.random.default_rng([seed, 0])
+        self.agencies: Agencies = build_agencies(rng)
+        self.procedures: Procedures = build_procedures(rng, self.agencies)
+        self._years: dict[int, YearData] = {}
+        self._lock = threading.Lock()
+        self._year_locks = {y: threading.Lock() for y in YEARS}
+        self._merged: OrderedDict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._agency_records: list[dict] | None = None
+        self._procedure_records: list[dict] | None = None
+        self._field_code = np.array([f.code for f in FIELDS])
+        self._proc_field_name = [FIELDS[int(f)].name for f in self.procedures.field]
+
+    # ----- snapshot entities -------------------------------------------------------------------
+    def agency_records(self) -> list[dict]:
+        if self._agency_records is None:
+            recs = self.agencies.records()
+            self._agency_records = sorted(recs, key=lambda r: r["MaDonVi"])
+        return self._agency_records
+
+    def procedure_records(self) -> list[dict]:
+        if self._procedure_records is None:
+            self._procedure_records = self.procedures.records(self.agencies)
+        return self._procedure_records
+
+    # ----- years -------------------------------------------------------------------------------
+    def year(self, year: int) -> YearData:
+        """The dossiers received in ``year`` (generated on first use)."""
+        if year not in YEARS:
+            raise ValueError(f"the simulator covers receipt years {YEARS}, not {year}")
+        yd = self._years.get(year)
+        if yd is not None:
+            return yd
+        with self._year_locks[year]:
+            yd = self._years.get(year)
+            if yd is None:
+                yd = self._load_or_generate(year)
+                self._years[year] = yd
+        return yd
+
+    def _cache_file(self, year: int) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        return self.cache_dir / f"portal_v{GENERATOR_VERSION}_s{self.seed}_x{self.scale:g}_{year}.npz"
+
+    def _load_or_generate(self, year: int) -> YearData:
+        path = self._cache_file(year)
+        if path is not None and path.exists():
+            with np.load(path) as npz:
+                log.info("portal simulator: loaded year %s from %s", year, path)
+                return YearData(year, {k: npz[k] for k in npz.files})
+        t0 = time.perf_counter()
+        yd = generate_year(self, year)
+        log.info("portal simulator: generated %s (%d dossiers, %d versions) in %.1f s", year,
+                 yd.n_dossiers, yd.n_versions, time.perf_counter() - t0)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp.npz")
+            np.savez(tmp, **yd.cols)
+            tmp.replace(path)
+        return yd
+
+    # ----- dossier windows ---------------------------------------------------------------------
+    def window(self, t_from: int, t_to: int) -> tuple[int, list[tuple[int, int, int]]]:
+        """Versions with ``t_from <= NgayCapNhat < t_to`` (simulator seconds): total and the
+        ``(year, lo, hi)`` slices of each year's sorted versions."""
+        parts = []
+        for y in YEARS:
+            y_lo = int(day_seconds(np.array([np.datetime64(f"{y}-01-01")]))[0])
+            y_hi = int(day_seconds(np.array([np.datetime64(f"{y + 1}-07-01")]))[0])
+            if t_to <= y_lo or t_from >= y_hi:
+                continue
+            keys = self.year(y).v_key
+            lo = np.searchsorted(keys, _ts_key(t_from), side="left")
+            hi = np.searchsorted(keys, _ts_key(t_to), side="left")
+            if hi > lo:
+                parts.append((y, int(lo), int(hi)))
+        return sum(hi - lo for _, lo, hi in parts), parts
+
+    def page(self, t_from: int, t_to: int, page: int, page_size: int) -> tuple[int, list[dict]]:
+        total, parts = self.window(t_from, t_to)
+        start = (page - 1) * page_size
+        stop = min(total, start + page_size)
+        if start >= stop:
+            return total, []
+        if len(parts) == 1:
+            y, lo, _ = parts[0]
+            return total, self.render(y, np.arange(lo + start, lo + stop))
+        years, idx = self._merge(t_from, t_to, parts)
+        ys, ix = years[start:stop], idx[start:stop]
+        out: list[dict | None] = [None] * (stop - start)
+        for y in np.unique(ys).tolist():
+            pos = np.flatnonzero(ys == y)
+            for p, rec in zip(pos.tolist(), self.render(int(y), ix[pos]), strict=True):
+                out[p] = rec
+        return total, out  # type: ignore[return-value]
+
+    def _merge(self, t_from: int, t_to: int, parts: list[tuple[int, int, int]]):
+        key = (t_from, t_to)
+        with self._lock:
+            hit = self._merged.get(key)
+            if hit is not None:
+                self._merged.move_to_end(key)
+                return hit
+        keys = np.concatenate([self.year(y).v_key[lo:hi] for y, lo, hi in parts])
+        years = np.concatenate([np.full(hi - lo, y, dtype=np.int16) for y, lo, hi in parts])
+        idx = np.concatenate([np.arange(lo, hi) for _, lo, hi in parts])
+        order = np.argsort(keys, kind="stable")
+        hit = (years[order], idx[order])
+        with self._lock:
+            self._merged[key] = hit
+            while len(self._merged) > 8:
+                self._merged.popitem(last=False)
+        return hit
+
+    # ----- rendering ---------------------------------------------------------------------------
+    def mahoso(self, year: int, dossiers: np.ndarray) -> list[str]:
+        yd = self.year(year)
+        ag = yd.d_agency[dossiers].tolist()
+        day = yd.d_day[dossiers].astype("datetime64[D]")
+        ymd = format_ts(day_seconds(day))
+        seq = yd.d_seq[dossiers].tolist()
+        codes = self.agencies.code
+        return [f"{codes[a]}-{d[2:8]}-{s:04d}" for a, d, s in zip(ag, ymd, seq, strict=True)]
+
+    def render(self, year: int, versions: np.ndarray) -> list[dict]:
+        """The served records of the given version indexes of ``year``."""
+        yd = self.year(year)
+        versions = np.asarray(versions, dtype=np.int64)
+        d = yd.v_dossier[versions]
+        status = yd.v_status[versions].tolist()
+        upd = format_ts(yd.v_ts[versions])
+        code = self.mahoso(year, d)
+        proc = yd.d_proc[d].tolist()
+        agency = yd.d_agency[d].tolist()
+        channel = yd.d_channel[d].tolist()
+        atype = yd.d_atype[d].tolist()
+        xa = yd.d_xa[d].tolist()
+        submit = format_ts(yd.d_submit[d])
+        recv = format_ts(yd.d_recv[d])
+        due = format_ts(yd.d_due[d])
+        end = format_ts(yd.d_end[d])
+        ret = format_ts(yd.d_ret[d])
+        sreq = format_ts(yd.d_sreq[d])
+        srec = format_ts(yd.d_srec[d])
+        kind = yd.d_kind[d].tolist()
+        paid = yd.d_paid[d].tolist()
+        digit = yd.d_digit[d].tolist()
+        vneid = yd.d_vneid[d].tolist()
+        fee = yd.d_fee[d].tolist()
+        fee_n = yd.d_fee_n[d].tolist()
+        eres = yd.d_eres[d].tolist()
+        nfile = yd.d_nfile[d].tolist()
+        reuse = yd.d_reuse[d].tolist()
+        dmqg = yd.d_dmqg[d].tolist()
+        female = yd.p_female[d].tolist()
+        birth = yd.p_birth[d].tolist()
+        sur = yd.p_sur[d].tolist()
+        mid = yd.p_mid[d].tolist()
+        given = yd.p_given[d].tolist()
+        idtail = yd.p_idtail[d].tolist()
+        phone = yd.p_phone[d].tolist()
+        phonepre = yd.p_phonepre[d].tolist()
+        mail = yd.p_mail[d].tolist()
+        firm = yd.p_firm[d].tolist()
+        dnum = d.tolist()
+        P = self.procedures
+        A = self.agencies
+        communes = A.commune
+        comm_agency = A.commune_agency
+        out = []
+        for i in range(len(dnum)):
+            p = proc[i]
+            st = status[i]
+            mhs = code[i]
+            k = kind[i]
+            at = atype[i]
+            if at == 2:
+                owner = people.firm_name(firm[i])
+            elif at == 3:
+                owner = f"{people.STATE_APPLICANT[firm[i] % len(people.STATE_APPLICANT)]} " \
+                        f"{A.name[comm_agency[firm[i] % len(comm_agency)]][16:]}"
+            else:
+                owner = people.person_name(female[i], sur[i], mid[i], given[i])
+            files = []
+            for j in range(nfile[i]):
+                files.append({
+                    "TepDinhKemId": f"{mhs}-TL{j + 1}", "TenTepDinhKem": ATTACHMENT_NAMES[j],
+                    "DuocSoHoa": "1" if digit[i] else "0",
+                    "DuocTaiSuDung": "1" if reuse[i] >> j & 1 else "0",
+                    "DuocLayTuKhoDMQG": "1" if dmqg[i] >> j & 1 else "0",
+                })
+            fees = []
+            if fee[i] >= 0:
+                how = "2" if paid[i] else "1"
+                g = fee[i]
+                if fee_n[i] == 2 and g > 0:
+                    g1 = (g * 7 // 10) // 1000 * 1000
+                    fees = [{"MaPhiLePhi": f"LP{p:04d}-1", "TenPhiLePhi": "Lệ phí", "Gia": g1, "HinhThucThu": how},
+                            {"MaPhiLePhi": f"LP{p:04d}-2", "TenPhiLePhi": "Phí thẩm định hồ sơ", "Gia": g - g1,
+                             "HinhThucThu": how}]
+                else:
+                    fees = [{"MaPhiLePhi": f"LP{p:04d}-1", "TenPhiLePhi": "Lệ phí", "Gia": g, "HinhThucThu": how}]
+            supp = []
+            if k == 3 and st != 2:
+                supp = [{"HoSoBoSungId": f"{mhs}-BS1", "NgayYeuCauBoSung": sreq[i],
+                         "NgayTiepNhanBoSung": None if st == 5 else srec[i],
+                         "NoiDungBoSung": SUPPLEMENT_REASONS[dnum[i] % len(SUPPLEMENT_REASONS)]}]
+            results = []
+            if st == 10 and P.has_result[p]:
+                e = eres[i]
+                link = f"{RESULT_URL}/{mhs}/KQ1.pdf" if e == 1 else ("" if e == 2 else None)
+                results = [{"GiayToId": f"{mhs}-KQ1", "TenGiayTo": FIELDS[P.field[p]].result,
+                            "DuongDanTepTinKetQua": link}]
+            phone_s = f"{people.PHONE_PREFIX[phonepre[i]]}{phone[i]:07d}" if phone[i] >= 0 else None
+            mail_s = (people.email(female[i], sur[i], given[i], birth[i], mail[i], dnum[i])
+                      if mail[i] >= 0 and at == 1 else None)
+            x = xa[i]
+            out.append({
+                "MaHoSo": mhs,
+                "MaTTHC": P.code[p],
+                "TenTTHC": P.name[p],
+                "DonViXuLy": A.code[agency[i]],
+                "KenhThucHien": str(channel[i]),
+                "LoaiDoiTuong": str(at),
+                "ChuHoSo": owner,
+                "SoGiayToChuHoSo": people.citizen_id(female[i], birth[i], idtail[i]),
+                "SoDienThoai": phone_s,
+                "Email": mail_s,
+                "MaXaChuHoSo": communes[comm_agency[x]] if x >= 0 else None,
+                "NgayNopHoSo": submit[i],
+                "NgayTiepNhan": recv[i],
+                "NgayHenTra": due[i],
+                "NgayKetThucXuLy": end[i] if st in (9, 10) or (st == 8) else None,
+                "NgayTra": ret[i] if st == 10 else None,
+                "TrangThaiHoSo": str(st),
+                "DuocThanhToanTrucTuyen": str(paid[i]),
+                "HoSoCoThanhPhanSoHoa": str(digit[i]),
+                "TaiKhoanDuocXacThucVoiVNeID": str(vneid[i]),
+                "NgayCapNhat": upd[i],
+                "TaiLieuNop": files,
+                "DanhSachLePhi": fees,
+                "DanhSachHoSoBoSung": supp,
+                "DanhSachGiayToKetQua": results,
+            })
+        return out
+
+
+def _ts_key(t: int) -> np.int64:
+    rel = min(max(t - KEY_EPOCH, 0), (1 << 29) - 1)
+    return np.int64(rel) << _TS_SHIFT
+
+
+# ----------------------------------------------------------------------------------------------
+# Generation of one receipt year
+# ----------------------------------------------------------------------------------------------
+def _day_weights(rng: np.random.Generator, days: np.ndarray) -> np.ndarray:
+    dow = (days.astype(np.int64) + 3) % 7  # 0 = Monday
+    w = np.array([1.06, 1.0, 1.0, 0.98, 0.94, 0.12, 0.006])[dow]
+    w = np.where(is_holiday(days), 0.004, w)
+    year = int(str(days[0])[:4])
+    tet = np.datetime64(TET_START[year])
+    off = (days - tet).astype(np.int64)
+    w = np.where((off >= -10) & (off < -2), w * 1.2, w)  # the rush before Tết
+    w = np.where((off >= -2) & (off < 0), w * 0.5, w)
+    w = np.where((off >= 0) & (off < 8), np.minimum(w, 0.004), w)  # Tết week
+    w = np.where((off >= 8) & (off < 22), w * (0.55 + 0.45 * (off - 8) / 14), w)  # slow restart
+    doy = (days - np.datetime64(f"{year}-01-01")).astype(np.int64)
+    w = w * (0.92 + 0.16 * doy / 365)  # busier towards year end
+    w = w * np.where(np.isin((days - days.astype("datetime64[M]")).astype(np.int64), [0, 1, 2]), 1.05, 1.0)
+    return w * rng.lognormal(0, 0.07, len(days))
+
+
+def _half_days(year: int, half: int) -> np.ndarray:
+    start = np.datetime64(f"{year}-01-01") if half == 0 else np.datetime64(f"{year}-07-01")
+    stop = np.datetime64(f"{year}-07-01") if half == 0 else np.datetime64(f"{year + 1}-01-01")
+    return np.arange(start, stop, dtype="datetime64[D]")
+
+
+def _allocate_half(rng, world: PortalWorld, year: int, half: int, total: int):
+    """Receipts of one half-year: procedure and receipt day of each dossier."""
+    P = world.procedures
+    days = _half_days(year, half)
+    w = _day_weights(rng, days)
+    cw = np.concatenate([[0.0], np.cumsum(w)])
+    s = np.searchsorted(days, P.valid_from)
+    vt = np.where(np.isnat(P.valid_to), days[-1] + 1, P.valid_to)
+    e = np.searchsorted(days, vt)
+    e = np.maximum(e, s)
+    mass = cw[e] - cw[s]
+    n_p = allocate(total, P.weight * mass)
+    proc = np.repeat(np.arange(len(P)), n_p)
+    u = cw[s[proc]] + rng.random(len(proc)) * mass[proc]
+    di = np.clip(np.searchsorted(cw, u, side="right") - 1, s[proc], e[proc] - 1)
+    return proc, days[di]
+
+
+def _pick_online(rng, world: PortalWorld, year: int, proc, day, half_of) -> np.ndarray:
+    """Channel of every dossier: 2 online, else 1 in person or 3 postal."""
+    P = world.procedures
+    n = len(proc)
+    online = np.zeros(n, dtype=bool)
+    muc = P.muc[proc]
+    doy = (day - np.datetime64(f"{year}-01-01")).astype(np.int64)
+    w_base = P.online_affinity[proc] * (0.8 + 0.4 * doy / 365)
+    for half in (0, 1):
+        f4, f3 = ONLINE_SHARE[year][half]
+        if year == 2022 and half == 0:
+            continue
+        for level, f in ((4, f4), (3, f3)):
+            g = np.flatnonzero((half_of == half) & (muc == level))
+            if year == 2022 and half == 1 and level == 4:
+                continue
+            online[g[weighted_pick(rng, w_base[g], _round_half(f, len(g)))]] = True
+    if year == 2022:
+        _calibrate_2022_online(rng, world, proc, day, half_of, muc, w_base, online)
+    channel = np.where(online, 2, np.where(rng.random(n) < 0.03, 3, 1)).astype(np.int8)
+    return channel
+
+
+def _first_per_group(rng, members: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """One random member of each group (members: indexes, groups: their group ids)."""
+    perm = rng.permutation(len(members))
+    _, first = np.unique(groups[perm], return_index=True)
+    return members[perm[first]]
+
+
+def _calibrate_2022_online(rng, world, proc, day, half_of, muc, w_base, online) -> None:
+    P = world.procedures
+    scale = world.scale
+    h1 = half_of == 0
+    online_0630 = P.in_force("2022-06-30") & (P.muc >= 3)
+    h1_count = np.bincount(proc[h1], minlength=len(P))
+    avail = np.flatnonzero(online_0630 & (h1_count > 0))
+    n_services = H1_2022_SERVICES_WITH_ONLINE if scale == 1.0 else min(
+        len(avail), round(H1_2022_SERVICES_WITH_ONLINE * min(1.0, scale ** 0.25)))
+    if len(avail) < n_services:
+        raise AssertionError(f"only {len(avail)} online services have H1 2022 dossiers, need {n_services}")
+    # Fully online services first (their dossiers are mostly online), then the busiest others.
+    order = np.lexsort((-h1_count[avail], -(P.muc[avail] == 4).astype(np.int64)))
+    chosen = np.zeros(len(P), dtype=bool)
+    chosen[avail[order[:n_services]]] = True
+
+    all4 = np.flatnonzero(muc == 4)
+    n4_year = len(all4)
+    o4_year = exact_count(n4_year, *FULLY_ONLINE_RATE_2022)
+    g4 = np.flatnonzero(h1 & (muc == 4) & chosen[proc])
+    g3 = np.flatnonzero(h1 & (muc == 3) & chosen[proc])
+    h2_4 = np.flatnonzero(~h1 & (muc == 4))
+    forced4 = _first_per_group(rng, g4, proc[g4])
+    forced3 = _first_per_group(rng, g3, proc[g3])
+    h1_online = round(H1_2022_ONLINE * scale)
+    o_h1_4 = _round_half(ONLINE_SHARE[2022][0][0], len(g4))
+    o_h1_4 = max(o_h1_4, len(forced4), o4_year - len(h2_4))
+    o_h1_4 = min(o_h1_4, o4_year, h1_online - len(forced3))
+    o_h2_4 = o4_year - o_h1_4
+    o_h1_3 = h1_online - o_h1_4
+    if not (0 <= o_h2_4 <= len(h2_4) and len(forced3) <= o_h1_3 <= len(g3) and o_h1_4 <= len(g4)):
+        raise AssertionError(
+            f"2022 online calibration infeasible: H1 level-4 {o_h1_4}/{len(g4)}, "
+            f"H1 level-3 {o_h1_3}/{len(g3)}, H2 level-4 {o_h2_4}/{len(h2_4)}")
+    for g, forced, k in ((g4, forced4, o_h1_4), (g3, forced3, o_h1_3)):
+        online[forced] = True
+        rest = g[~online[g]]
+        online[rest[weighted_pick(rng, w_base[rest], k - len(forced))]] = True
+    online[h2_4[weighted_pick(rng, w_base[h2_4], o_h2_4)]] = True
+
+
+def _lifecycle(rng, world: PortalWorld, proc, day, channel):
+    """Receipt time, due date and the times of every later event (simulator seconds)."""
+    P = world.procedures
+    n = len(proc)
+    bday = np.is_busday(day) & ~is_holiday(day)
+    bi = business_day_index(day)
+    # Receipt minute of the office day: mornings are busiest; weekend desks open mornings only.
+    minute = (rng.beta(1.4, 1.9, n) * WORK_MINUTES_PER_DAY).astype(np.int64)
+    minute = np.where(bday, minute, (rng.random(n) * 240).astype(np.int64))
+    sec = rng.integers(0, 60, n)
+    recv_ts = day_seconds(day) + office_clock(minute) + sec
+    recv_wm = bi * WORK_MINUTES_PER_DAY + np.where(bday, minute, 0)
+    online = channel == 2
+    lag = np.where(online, rng.exponential(16 * 3600, n).astype(np.int64) + 60,
+                   rng.integers(60, 1200, n))
+    submit_ts = recv_ts - lag
+
+    unit = np.array(P.legal_unit)[proc]
+    lt = P.legal_time[proc]
+    legal_wm = np.where(unit == "gio", lt * 60, np.where(unit == "ngay", lt * 480 * 5 / 7, lt * 480))
+    legal_wm = np.maximum(legal_wm, 60).astype(np.int64)
+    due_wm = recv_wm + legal_wm
+
+    quick = unit == "gio"
+    r = rng.random(n)
+    kind = np.where(quick, np.where(r < 0.72, 0, np.where(r < 0.985, 1, 4)),
+                    np.select([r < 0.10, r < 0.60, r < 0.86, r < 0.93, r < 0.97], [0, 1, 2, 3, 4], 5))
+    kind = kind.astype(np.int8)
+    proc_wm = recv_wm + rng.integers(5, 180, n)
+    late = rng.random(n) < 0.045
+    frac = rng.beta(2.0, 2.6, n)
+    end_wm = np.where(late, due_wm + 30 + (rng.random(n) * np.minimum(legal_wm * 0.5, 20 * 480)).astype(np.int64),
+                      recv_wm + (legal_wm * frac).astype(np.int64))
+    end_wm = np.where(kind == 0, recv_wm + (np.minimum(legal_wm, 240) * rng.random(n)).astype(np.int64), end_wm)
+    sreq_wm = proc_wm + 30 + ((end_wm - proc_wm) * 0.3).astype(np.int64)
+    srec_wm = sreq_wm + rng.integers(240, 3 * 480, n)
+    end_wm = np.where(kind == 3, np.maximum(end_wm, srec_wm + 60), end_wm)
+    end_wm = np.maximum(end_wm, np.where(kind == 0, recv_wm + 10, proc_wm + 10))
+    ret_wm = np.where(kind == 2, end_wm + rng.integers(30, 2 * 480, n), end_wm)
+    stop_wm = proc_wm + 30 + (legal_wm * rng.random(n) * 0.5).astype(np.int64)
+
+    def ts(wm):
+        return working_minute_to_seconds(wm) + rng.integers(0, 60, n)
+
+    # Receipts on a weekend morning are followed by Monday events, so every event is after receipt.
+    proc_ts = np.maximum(ts(proc_wm), recv_ts + 120)
+    sreq_ts = np.maximum(ts(sreq_wm), proc_ts + 60)
+    srec_ts = np.maximum(ts(srec_wm), sreq_ts + 60)
+    end_ts = np.maximum(ts(end_wm), np.where(kind == 3, srec_ts, proc_ts) + 60)
+    end_ts = np.where(kind == 0, np.maximum(ts(end_wm), recv_ts + 300), end_ts)
+    ret_ts = np.where(kind == 2, np.maximum(ts(ret_wm), end_ts + 60), end_ts)
+    stop_ts = np.maximum(ts(stop_wm), proc_ts + 60)
+    due_ts = ts(due_wm)
+    return dict(d_recv=recv_ts, d_submit=submit_ts, d_due=due_ts, d_proc_ts=proc_ts, d_sreq=sreq_ts,
+                d_srec=srec_ts, d_end=end_ts, d_ret=ret_ts, d_stop=stop_ts, d_kind=kind)
+
+
+def generate_year(world: PortalWorld, year: int) -> YearData:
+    P, A = world.procedures, world.agencies
+    scale = world.scale
+    rng = np.random.default_rng([world.seed, year, 1])
+    procs, days, halves = [], [], []
+    for half in (0, 1):
+        total = round(VOLUME[year][half] * scale)
+        p, d = _allocate_half(rng, world, year, half, total)
+        procs.append(p)
+        days.append(d)
+        halves.append(np.full(len(p), half, dtype=np.int8))
+    proc = np.concatenate(procs)
+    day = np.concatenate(days)
+    half_of = np.concatenate(halves)
+    # A stable, day-ordered dossier table (not required, but keeps related rows together).
+    order = np.lexsort((proc, day))
+    proc, day, half_of = proc[order], day[order], half_of[order]
+    n = len(proc)
+
+    # Handling agency and the applicant's commune.
+    level = P.level[proc]
+    agency = P.agency[proc].copy()
+    comm_p = A.commune_weight / A.commune_weight.sum()
+    commune = rng.choice(len(comm_p), n, p=comm_p)
+    dist = A.commune_district[commune]
+    agency = np.where(level == 2, A.district_agency[dist], agency)
+    agency = np.where(level == 3, A.commune_agency[commune], agency)
+    xa = np.where(rng.random(n) < np.where(level == 1, 0.08, 0.03), -1, commune)
+
+    channel = _pick_online(rng, world, year, proc, day, half_of)
+    cols: dict[str, np.ndarray] = {
+        "d_proc": proc.astype(np.int32), "d_day": day.astype(np.int64).astype(np.int32),
+        "d_agency": agency.astype(np.int16), "d_xa": xa.astype(np.int16), "d_channel": channel,
+    }
+    life = _lifecycle(rng, world, proc, day, channel)
+    cols.update(life)
+    kind = life["d_kind"]
+
+    field_code = world._field_code[P.field[proc]]
+    firmish = np.isin(field_code, ["G04-DN", "G04-DT", "G04-HX", "G20-KC", "G06-DI", "G09-KS", "G09-TN"])
+    r = rng.random(n)
+    cols["d_atype"] = np.where(firmish, np.where(r < 0.88, 2, np.where(r < 0.95, 1, 4)),
+                               np.select([r < 0.955, r < 0.975, r < 0.99], [1, 2, 3], 4)).astype(np.int8)
+    online = channel == 2
+    cols["d_digit"] = np.where(online, rng.random(n) < 0.9, rng.random(n) < DIGITISED_SHARE[year]).astype(np.int8)
+    vneid_p = VNEID_SHARE[year] * np.where(half_of == 1, 1.5, 0.6)
+    cols["d_vneid"] = (online & (rng.random(n) < vneid_p)).astype(np.int8)
+    cols["d_nfile"] = rng.integers(1, 6, n).astype(np.int8)
+    cols["d_reuse"] = (rng.integers(0, 32, n) & rng.integers(0, 32, n) & rng.integers(0, 32, n)).astype(np.int8)
+    dm = rng.integers(0, 32, n) & rng.integers(0, 32, n) & rng.integers(0, 32, n) & rng.integers(0, 32, n)
+    cols["d_dmqg"] = np.where(year >= 2022, dm, 0).astype(np.int8)
+
+    # Fees and online payments.
+    fee_proc = P.fee[proc] == 1
+    mult = np.random.default_rng([world.seed, 7]).lognormal(0, 0.4, len(P))
+    median = np.maximum(P.fee_median, 20_000) * mult
+    land = field_code == "G09-DD"
+    sigma = np.where(land, 0.9, 0.3)
+    amount = (median[proc] * rng.lognormal(0, 1, n) ** sigma / 1000).round().astype(np.int64) * 1000
+    amount = np.maximum(amount, 1000)
+    r = rng.random(n)
+    amount = np.where(r < 0.06, 0, amount)  # exempt applicants
+    amount = np.where(r > 0.985, -1, amount)  # fee list not filled in
+    fee = np.where(fee_proc, amount, -1)
+    payable = np.flatnonzero((fee > 0) & (P.pay_integrated[proc] == 1))
+    base_pool = np.flatnonzero(fee > 0)
+    pw = np.where(online[payable], 8.0, 1.0)
+    paid = np.zeros(n, dtype=np.int8)
+    if year == 2022:
+        k = exact_count(len(base_pool), *ONLINE_PAYMENT_RATE_2022)
+    else:
+        k = _round_half(PAYMENT_SHARE[year], len(base_pool))
+    chosen = payable[weighted_pick(rng, pw, k)]
+    paid[chosen] = np.where(rng.random(len(chosen)) < 0.7, 1, 2)
+    if year == 2022:
+        target = round(LAND_ONLINE_PAYMENTS_H1_2022 * scale / 1000) * 1000
+        sel = np.flatnonzero((paid > 0) & land & (half_of == 0))
+        if len(sel):
+            g = fee[sel].astype(np.float64)
+            new = np.maximum(1, np.round(g * target / g.sum() / 1000)).astype(np.int64) * 1000
+            new[np.argmax(new)] += target - new.sum()
+            fee[sel] = new
+    cols["d_fee"] = fee
+    cols["d_fee_n"] = np.where(rng.random(n) < 0.2, 2, 1).astype(np.int8)
+    cols["d_paid"] = paid
+
+    # Electronic results.
+    has_result = P.has_result[proc] == 1
+    returned = np.isin(kind, RETURNED_KINDS)
+    eres = np.zeros(n, dtype=np.int8)
+    if year == 2022:
+        year_end = int(day_seconds(np.array([np.datetime64("2023-01-01")]))[0])
+        eligible = has_result & returned & (life["d_ret"] < year_end)
+        with_dossiers = np.unique(proc)
+        q = exact_count(len(with_dossiers), *DIGITISED_RESULT_PROCEDURE_RATE_2022)
+        cand_procs = np.unique(proc[eligible])
+        if len(cand_procs) < q:
+            raise AssertionError(f"only {len(cand_procs)} procedures can have an electronic result, need {q}")
+        vol = np.bincount(proc, minlength=len(P))[cand_procs].astype(float)
+        q_procs = cand_procs[weighted_pick(rng, np.sqrt(vol), q)]
+        in_q = np.zeros(len(P), dtype=bool)
+        in_q[q_procs] = True
+        pool = np.flatnonzero(eligible & in_q[proc])
+        forced = _first_per_group(rng, pool, proc[pool])
+        e_total = exact_count(int(has_result.sum()), *E_RESULT_RATE_2022)
+        eres[forced] = 1
+        rest = pool[eres[pool] == 0]
+        eres[rest[weighted_pick(rng, np.where(online[rest], 3.0, 1.0), e_total - len(forced))]] = 1
+    else:
+        eligible = np.flatnonzero(has_result & returned)
+        k = _round_half(E_RESULT_SHARE[year], int(has_result.sum()))
+        eres[eligible[weighted_pick(rng, np.where(online[eligible], 3.0, 1.0), k)]] = 1
+    blank = (eres == 0) & has_result & returned & (rng.random(n) < 0.01)
+    eres[blank] = 2  # an empty link: not an electronic result
+    cols["d_eres"] = eres
+    cols.update(people.draw_people(rng, n, year))
+
+    # Dossier codes: <agency>-YYMMDD-NNNN, numbered per agency and day in order of receipt.
+    o = np.lexsort((life["d_recv"], day, agency))
+    ga, gd = agency[o], day[o]
+    start = np.r_[True, (ga[1:] != ga[:-1]) | (gd[1:] != gd[:-1])]
+    grp_start = np.maximum.accumulate(np.where(start, np.arange(n), 0))
+    seq = np.empty(n, dtype=np.int64)
+    seq[o] = np.arange(n) - grp_start + 1
+    if seq.max() > _SEQ_MAX:
+        raise ValueError(f"scale {scale} gives {seq.max()} dossiers per agency and day; at most {_SEQ_MAX}")
+    cols["d_seq"] = seq.astype(np.int32)
+
+    # Versions.
+    slots_status = np.zeros((n, 4), dtype=np.int8)
+    slots_ts = np.full((n, 4), -1, dtype=np.int64)
+    for k, statuses in KIND_STATUSES.items():
+        m = np.flatnonzero(kind == k)
+        for j, st in enumerate(statuses):
+            slots_status[m, j] = st
+            src = {2: "d_recv", 4: "d_proc_ts", 5: "d_sreq", 9: "d_end", 10: "d_ret", 7: "d_stop",
+                   8: "d_stop"}[st]
+            if k == 3 and st == 4:
+                src = "d_srec"
+            slots_ts[m, j] = life[src][m]
+    valid = slots_ts >= 0
+    v_dossier = np.repeat(np.arange(n), valid.sum(axis=1))
+    v_status = slots_status[valid]
+    v_ts = slots_ts[valid]
+    day_idx = (day - np.datetime64("2021-01-01")).astype(np.int64)
+    v_key = ((v_ts - KEY_EPOCH) << _TS_SHIFT) | (A.rank[agency[v_dossier]] << _RANK_SHIFT) \
+        | (day_idx[v_dossier] << _DAY_SHIFT) | seq[v_dossier]
+    so = np.argsort(v_key, kind="stable")
+    cols["v_dossier"] = v_dossier[so].astype(np.int32)
+    cols["v_status"] = v_status[so]
+    cols["v_ts"] = v_ts[so]
+    cols["v_key"] = v_key[so]
+    # The stopped-processing time doubles as NgayKetThucXuLy of status 8.
+    cols["d_end"] = np.where(kind == 5, life["d_stop"], np.where(kind == 4, -1, life["d_end"]))
+    cols["d_ret"] = np.where(np.isin(kind, RETURNED_KINDS), life["d_ret"], -1)
+    cols["d_sreq"] = np.where(kind == 3, life["d_sreq"], -1)
+    cols["d_srec"] = np.where(kind == 3, life["d_srec"], -1)
+    for drop in ("d_proc_ts", "d_stop"):
+        cols.pop(drop)
+    return YearData(year, cols)
+
+
+__all__ = ["PortalWorld", "YearData", "generate_year", "exact_count", "SECONDS_PER_DAY"]
