@@ -12,7 +12,6 @@ with ``Authorization: Bearer <token>`` (401 otherwise), ``page`` from 1, ``page_
 Fault injection (``/_sim/faults``) is described in :mod:`dti.simulator.faults`.
 """
 
-from __future__ import annotations
 
 import hmac
 import logging
