@@ -76,7 +76,7 @@ def create_app(token: str, seed: int = 2022, scale: float = 1.0, cache_dir: Path
     PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 
     def serve_page(request: Request, page: int, page_size: int,
-                   fetch: Callable[[], tuple[int, list[dict]]]) -> Response:
+                   fetch: Callable[[], tuple[int, list]]) -> Response:
         plan = fault_state.take(request.url.path)
         if plan is not None:
             log.info("portal simulator: fault on %s page %s: %s", request.url.path, page,
@@ -94,6 +94,8 @@ def create_app(token: str, seed: int = 2022, scale: float = 1.0, cache_dir: Path
                 total += 1
             if plan.duplicate_record_on_page == page and items:
                 items = [*items, items[0]]
+        if items and isinstance(items[0], str):  # dossier records arrive as ready JSON text
+            items = orjson.Fragment("[" + ",".join(items) + "]")
         return _json({"total": total, "page": page, "page_size": page_size, "items": items})
 
     def snapshot(records: list[dict], page: int, page_size: int) -> tuple[int, list[dict]]:
@@ -129,7 +131,7 @@ def create_app(token: str, seed: int = 2022, scale: float = 1.0, cache_dir: Path
         if t_from >= t_to:
             raise HTTPException(status_code=422, detail="updated_from must be before updated_to")
         return serve_page(request, page, page_size,
-                          lambda: world.page(t_from, t_to, page, page_size))
+                          lambda: world.page_json(t_from, t_to, page, page_size))
 
     @app.get("/_sim/faults")
     def get_faults(_: Auth) -> Response:

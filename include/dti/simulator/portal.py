@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import orjson
 
 from . import people
 from .catalogue import (
@@ -162,6 +163,7 @@ class PortalWorld:
         self._year_locks = {y: threading.Lock() for y in YEARS}
         self._merged: OrderedDict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._agency_records: list[dict] | None = None
+        self._lookups: dict | None = None
         self._procedure_records: list[dict] | None = None
         self._field_code = np.array([f.code for f in FIELDS])
         self._proc_field_name = [FIELDS[int(f)].name for f in self.procedures.field]
@@ -232,7 +234,8 @@ class PortalWorld:
                 parts.append((y, int(lo), int(hi)))
         return sum(hi - lo for _, lo, hi in parts), parts
 
-    def page(self, t_from: int, t_to: int, page: int, page_size: int) -> tuple[int, list[dict]]:
+    def page_json(self, t_from: int, t_to: int, page: int, page_size: int) -> tuple[int, list[str]]:
+        """Total of the window and the JSON text of each record on the page."""
         total, parts = self.window(t_from, t_to)
         start = (page - 1) * page_size
         stop = min(total, start + page_size)
@@ -240,15 +243,20 @@ class PortalWorld:
             return total, []
         if len(parts) == 1:
             y, lo, _ = parts[0]
-            return total, self.render(y, np.arange(lo + start, lo + stop))
+            return total, self.render_json(y, np.arange(lo + start, lo + stop))
         years, idx = self._merge(t_from, t_to, parts)
         ys, ix = years[start:stop], idx[start:stop]
-        out: list[dict | None] = [None] * (stop - start)
+        out: list[str] = [""] * (stop - start)
         for y in np.unique(ys).tolist():
             pos = np.flatnonzero(ys == y)
-            for p, rec in zip(pos.tolist(), self.render(int(y), ix[pos]), strict=True):
+            for p, rec in zip(pos.tolist(), self.render_json(int(y), ix[pos]), strict=True):
                 out[p] = rec
-        return total, out  # type: ignore[return-value]
+        return total, out
+
+    def page(self, t_from: int, t_to: int, page: int, page_size: int) -> tuple[int, list[dict]]:
+        """As :meth:`page_json`, parsed (for in-process use; the app serves the text)."""
+        total, recs = self.page_json(t_from, t_to, page, page_size)
+        return total, [orjson.loads(r) for r in recs]
 
     def _merge(self, t_from: int, t_to: int, parts: list[tuple[int, int, int]]):
         key = (t_from, t_to)
@@ -278,12 +286,51 @@ class PortalWorld:
         codes = self.agencies.code
         return [f"{codes[a]}-{d[2:8]}-{s:04d}" for a, d, s in zip(ag, ymd, seq, strict=True)]
 
+    def _lookup(self) -> dict:
+        """Per-procedure and per-agency JSON snippets, looked up by position while rendering."""
+        if self._lookups is None:
+            P, A = self.procedures, self.agencies
+
+            def q(text: str) -> str:
+                return orjson.dumps(text).decode()
+
+            files = {}
+            for j, nm in enumerate(ATTACHMENT_NAMES):
+                for ds in "01":
+                    for ru in "01":
+                        for dm in "01":
+                            files[(j, ds, ru, dm)] = (
+                                f'-TL{j + 1}","TenTepDinhKem":{q(nm)},"DuocSoHoa":"{ds}",'
+                                f'"DuocTaiSuDung":"{ru}","DuocLayTuKhoDMQG":"{dm}"}}')
+            self._lookups = {
+                "proc": [f'"MaTTHC":{q(c)},"TenTTHC":{q(n)}' for c, n in zip(P.code, P.name, strict=True)],
+                "proc_result": [q(FIELDS[int(f)].result) if r else None
+                                for f, r in zip(P.field, P.has_result, strict=True)],
+                "fee_code": [(f"LP{i:04d}-1", f"LP{i:04d}-2") for i in range(len(P))],
+                "agency": [q(c) for c in A.code],
+                "commune": [q(A.commune[a]) for a in A.commune_agency.tolist()],
+                "commune_name": [A.name[a][len("Ủy ban nhân dân "):] for a in A.commune_agency.tolist()],
+                "files": files,
+                "reasons": [q(r) for r in SUPPLEMENT_REASONS],
+            }
+        return self._lookups
+
     def render(self, year: int, versions: np.ndarray) -> list[dict]:
-        """The served records of the given version indexes of ``year``."""
+        """The served records of the given version indexes of ``year`` (parsed)."""
+        return [orjson.loads(r) for r in self.render_json(year, versions)]
+
+    def render_json(self, year: int, versions: np.ndarray) -> list[str]:
+        """The served records of the given version indexes of ``year``, as JSON text.
+
+        Built with string templates rather than dicts because it is the serving hot path; every
+        string that is not from a fixed, JSON-safe set goes through ``orjson`` once in ``_lookup``.
+        """
         yd = self.year(year)
+        lk = self._lookup()
         versions = np.asarray(versions, dtype=np.int64)
         d = yd.v_dossier[versions]
-        status = yd.v_status[versions].tolist()
+        st_arr = yd.v_status[versions]
+        status = st_arr.tolist()
         upd = format_ts(yd.v_ts[versions])
         code = self.mahoso(year, d)
         proc = yd.d_proc[d].tolist()
@@ -293,12 +340,9 @@ class PortalWorld:
         xa = yd.d_xa[d].tolist()
         submit = format_ts(yd.d_submit[d])
         recv = format_ts(yd.d_recv[d])
-        due = format_ts(yd.d_due[d])
-        end = format_ts(yd.d_end[d])
-        ret = format_ts(yd.d_ret[d])
-        sreq = format_ts(yd.d_sreq[d])
-        srec = format_ts(yd.d_srec[d])
-        kind = yd.d_kind[d].tolist()
+        due = _quoted(format_ts(yd.d_due[d]))
+        end = _quoted(format_ts(np.where(np.isin(st_arr, (8, 9, 10)), yd.d_end[d], -1)))
+        ret = _quoted(format_ts(np.where(st_arr == 10, yd.d_ret[d], -1)))
         paid = yd.d_paid[d].tolist()
         digit = yd.d_digit[d].tolist()
         vneid = yd.d_vneid[d].tolist()
@@ -313,92 +357,97 @@ class PortalWorld:
         sur = yd.p_sur[d].tolist()
         mid = yd.p_mid[d].tolist()
         given = yd.p_given[d].tolist()
-        idtail = yd.p_idtail[d].tolist()
         phone = yd.p_phone[d].tolist()
         phonepre = yd.p_phonepre[d].tolist()
         mail = yd.p_mail[d].tolist()
         firm = yd.p_firm[d].tolist()
+        b = yd.p_birth[d].astype(np.int64)
+        ids = yd.p_idtail[d].astype(np.int64) + 24 * 10**9 + (
+            np.where(b >= 2000, 2, 0) + yd.p_female[d]) * 10**8 + (b % 100) * 10**6
+        cid = ids.astype("U11").tolist()
+        need_sup = np.flatnonzero((yd.d_kind[d] == 3) & (st_arr != 2))
+        sreq: dict[int, str | None] = {}
+        srec: dict[int, str | None] = {}
+        if len(need_sup):
+            sreq = dict(zip(need_sup.tolist(), format_ts(yd.d_sreq[d[need_sup]]), strict=True))
+            srec = dict(zip(need_sup.tolist(), format_ts(yd.d_srec[d[need_sup]]), strict=True))
         dnum = d.tolist()
-        P = self.procedures
-        A = self.agencies
-        communes = A.commune
-        comm_agency = A.commune_agency
+        proc_part, proc_result = lk["proc"], lk["proc_result"]
+        fee_code, agency_code, commune_code = lk["fee_code"], lk["agency"], lk["commune"]
+        commune_name, file_tail, reasons = lk["commune_name"], lk["files"], lk["reasons"]
+        SUR, MF, MM, GF, GM = people.SURNAMES, people.MIDDLE_F, people.MIDDLE_M, people.GIVEN_F, people.GIVEN_M
+        NGF, NGM = len(GF), len(GM)
+        PRE = people.PHONE_PREFIX
+        n_state = len(people.STATE_APPLICANT)
         out = []
         for i in range(len(dnum)):
             p = proc[i]
             st = status[i]
             mhs = code[i]
-            k = kind[i]
             at = atype[i]
-            if at == 2:
+            if at == 1 or at == 4:
+                if female[i]:
+                    owner = f"{SUR[sur[i]]} {MF[mid[i]]} {GF[given[i] % NGF]}"
+                else:
+                    owner = f"{SUR[sur[i]]} {MM[mid[i]]} {GM[given[i] % NGM]}"
+            elif at == 2:
                 owner = people.firm_name(firm[i])
-            elif at == 3:
-                owner = f"{people.STATE_APPLICANT[firm[i] % len(people.STATE_APPLICANT)]} " \
-                        f"{A.name[comm_agency[firm[i] % len(comm_agency)]][16:]}"
             else:
-                owner = people.person_name(female[i], sur[i], mid[i], given[i])
-            files = []
-            for j in range(nfile[i]):
-                files.append({
-                    "TepDinhKemId": f"{mhs}-TL{j + 1}", "TenTepDinhKem": ATTACHMENT_NAMES[j],
-                    "DuocSoHoa": "1" if digit[i] else "0",
-                    "DuocTaiSuDung": "1" if reuse[i] >> j & 1 else "0",
-                    "DuocLayTuKhoDMQG": "1" if dmqg[i] >> j & 1 else "0",
-                })
-            fees = []
-            if fee[i] >= 0:
+                owner = f"{people.STATE_APPLICANT[firm[i] % n_state]} {commune_name[firm[i] % len(commune_name)]}"
+            ds = "1" if digit[i] else "0"
+            ru, dm = reuse[i], dmqg[i]
+            files = ",".join(
+                f'{{"TepDinhKemId":"{mhs}'
+                + file_tail[(j, ds, "1" if ru >> j & 1 else "0", "1" if dm >> j & 1 else "0")]
+                for j in range(nfile[i]))
+            g = fee[i]
+            if g < 0:
+                fees = ""
+            else:
                 how = "2" if paid[i] else "1"
-                g = fee[i]
+                fc = fee_code[p]
                 if fee_n[i] == 2 and g > 0:
                     g1 = (g * 7 // 10) // 1000 * 1000
-                    fees = [{"MaPhiLePhi": f"LP{p:04d}-1", "TenPhiLePhi": "Lệ phí", "Gia": g1, "HinhThucThu": how},
-                            {"MaPhiLePhi": f"LP{p:04d}-2", "TenPhiLePhi": "Phí thẩm định hồ sơ", "Gia": g - g1,
-                             "HinhThucThu": how}]
+                    fees = (f'{{"MaPhiLePhi":"{fc[0]}","TenPhiLePhi":"Lệ phí","Gia":{g1},"HinhThucThu":"{how}"}},'
+                            f'{{"MaPhiLePhi":"{fc[1]}","TenPhiLePhi":"Phí thẩm định hồ sơ","Gia":{g - g1},'
+                            f'"HinhThucThu":"{how}"}}')
                 else:
-                    fees = [{"MaPhiLePhi": f"LP{p:04d}-1", "TenPhiLePhi": "Lệ phí", "Gia": g, "HinhThucThu": how}]
-            supp = []
-            if k == 3 and st != 2:
-                supp = [{"HoSoBoSungId": f"{mhs}-BS1", "NgayYeuCauBoSung": sreq[i],
-                         "NgayTiepNhanBoSung": None if st == 5 else srec[i],
-                         "NoiDungBoSung": SUPPLEMENT_REASONS[dnum[i] % len(SUPPLEMENT_REASONS)]}]
-            results = []
-            if st == 10 and P.has_result[p]:
+                    fees = f'{{"MaPhiLePhi":"{fc[0]}","TenPhiLePhi":"Lệ phí","Gia":{g},"HinhThucThu":"{how}"}}'
+            if i in sreq:
+                got = "null" if st == 5 else f'"{srec[i]}"'
+                supp = (f'{{"HoSoBoSungId":"{mhs}-BS1","NgayYeuCauBoSung":"{sreq[i]}",'
+                        f'"NgayTiepNhanBoSung":{got},"NoiDungBoSung":{reasons[dnum[i] % 5]}}}')
+            else:
+                supp = ""
+            rname = proc_result[p]
+            if st == 10 and rname is not None:
                 e = eres[i]
-                link = f"{RESULT_URL}/{mhs}/KQ1.pdf" if e == 1 else ("" if e == 2 else None)
-                results = [{"GiayToId": f"{mhs}-KQ1", "TenGiayTo": FIELDS[P.field[p]].result,
-                            "DuongDanTepTinKetQua": link}]
-            phone_s = f"{people.PHONE_PREFIX[phonepre[i]]}{phone[i]:07d}" if phone[i] >= 0 else None
-            mail_s = (people.email(female[i], sur[i], given[i], birth[i], mail[i], dnum[i])
-                      if mail[i] >= 0 and at == 1 else None)
+                link = f'"{RESULT_URL}/{mhs}/KQ1.pdf"' if e == 1 else ('""' if e == 2 else "null")
+                results = f'{{"GiayToId":"{mhs}-KQ1","TenGiayTo":{rname},"DuongDanTepTinKetQua":{link}}}'
+            else:
+                results = ""
+            ph = phone[i]
+            phone_s = f'"{PRE[phonepre[i]]}{ph:07d}"' if ph >= 0 else "null"
+            m = mail[i]
+            mail_s = (f'"{people.email(female[i], sur[i], given[i], birth[i], m, dnum[i])}"'
+                      if m >= 0 and at == 1 else "null")
             x = xa[i]
-            out.append({
-                "MaHoSo": mhs,
-                "MaTTHC": P.code[p],
-                "TenTTHC": P.name[p],
-                "DonViXuLy": A.code[agency[i]],
-                "KenhThucHien": str(channel[i]),
-                "LoaiDoiTuong": str(at),
-                "ChuHoSo": owner,
-                "SoGiayToChuHoSo": people.citizen_id(female[i], birth[i], idtail[i]),
-                "SoDienThoai": phone_s,
-                "Email": mail_s,
-                "MaXaChuHoSo": communes[comm_agency[x]] if x >= 0 else None,
-                "NgayNopHoSo": submit[i],
-                "NgayTiepNhan": recv[i],
-                "NgayHenTra": due[i],
-                "NgayKetThucXuLy": end[i] if st in (9, 10) or (st == 8) else None,
-                "NgayTra": ret[i] if st == 10 else None,
-                "TrangThaiHoSo": str(st),
-                "DuocThanhToanTrucTuyen": str(paid[i]),
-                "HoSoCoThanhPhanSoHoa": str(digit[i]),
-                "TaiKhoanDuocXacThucVoiVNeID": str(vneid[i]),
-                "NgayCapNhat": upd[i],
-                "TaiLieuNop": files,
-                "DanhSachLePhi": fees,
-                "DanhSachHoSoBoSung": supp,
-                "DanhSachGiayToKetQua": results,
-            })
+            out.append(
+                f'{{"MaHoSo":"{mhs}",{proc_part[p]},"DonViXuLy":{agency_code[agency[i]]},'
+                f'"KenhThucHien":"{channel[i]}","LoaiDoiTuong":"{at}","ChuHoSo":"{owner}",'
+                f'"SoGiayToChuHoSo":"0{cid[i]}","SoDienThoai":{phone_s},"Email":{mail_s},'
+                f'"MaXaChuHoSo":{commune_code[x] if x >= 0 else "null"},'
+                f'"NgayNopHoSo":"{submit[i]}","NgayTiepNhan":"{recv[i]}","NgayHenTra":{due[i]},'
+                f'"NgayKetThucXuLy":{end[i]},"NgayTra":{ret[i]},"TrangThaiHoSo":"{st}",'
+                f'"DuocThanhToanTrucTuyen":"{paid[i]}","HoSoCoThanhPhanSoHoa":"{ds}",'
+                f'"TaiKhoanDuocXacThucVoiVNeID":"{vneid[i]}","NgayCapNhat":"{upd[i]}",'
+                f'"TaiLieuNop":[{files}],"DanhSachLePhi":[{fees}],"DanhSachHoSoBoSung":[{supp}],'
+                f'"DanhSachGiayToKetQua":[{results}]}}')
         return out
+
+
+def _quoted(values: list[str | None]) -> list[str]:
+    return ["null" if v is None else f'"{v}"' for v in values]
 
 
 def _ts_key(t: int) -> np.int64:
