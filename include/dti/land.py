@@ -190,6 +190,19 @@ def extract_and_land(
     return land(settings, extract(settings, spec, interval))
 
 
+def latest_landed(data_dir: Path, source: str, entity: str) -> LandedBatch | None:
+    """The landed batch of ``source``/``entity`` with the latest interval, if any."""
+    parent = Path(data_dir) / "landing" / source / entity
+    if not parent.is_dir():
+        return None
+    folders = sorted(
+        p
+        for p in parent.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST_NAME).is_file()
+    )
+    return LandedBatch.from_folder(folders[-1]) if folders else None
+
+
 def verify_checksum(batch: LandedBatch) -> None:
     """Raise if the parquet file no longer matches the sha256 its manifest recorded."""
     actual = _sha256_file(batch.parquet_path)

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from psycopg import sql
 
 from dti.land import verify_checksum
-from dti.records import LandedBatch, LoadResult, ValidationOutcome, to_local
+from dti.records import Interval, LandedBatch, LoadResult, ValidationOutcome, to_local
 from dti.sources import FieldKind, SourceEntity, get_entity
 
 log = logging.getLogger(__name__)
@@ -266,4 +266,40 @@ def record_failure(
                 if started_at
                 else None,
                 error=error,
+            )
+
+
+def record_interval_failure(
+    dsn: str,
+    source: str,
+    entity: str,
+    interval: Interval,
+    error: str,
+    *,
+    started_at: datetime | None = None,
+) -> None:
+    """Audit an interval that failed before a batch existed (e.g. the extraction failed)."""
+    spec = get_entity(source, entity)
+    finished = datetime.now(UTC)
+    with psycopg.connect(dsn) as conn:
+        ensure_tables(conn, spec)
+        with conn.transaction():
+            conn.execute(
+                _AUDIT_INSERT,
+                (
+                    f"{source}__{entity}__{interval.name}__not_landed",
+                    source,
+                    entity,
+                    interval.start,
+                    interval.end,
+                    None,
+                    None,
+                    None,
+                    "failed",
+                    None,
+                    started_at,
+                    finished,
+                    int((finished - started_at).total_seconds() * 1000) if started_at else None,
+                    error,
+                ),
             )

@@ -55,6 +55,8 @@ class SourceEntity:
     interval_params: tuple[str, str] | None = None
     """Query parameters carrying [start, end) of the interval (incremental entities)."""
     timestamp_format: str = "%Y%m%d%H%M%S"
+    reference_sets: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Suite parameters read from another entity's latest snapshot: name -> (entity, column)."""
 
     def __post_init__(self) -> None:
         names = self.field_names

@@ -89,6 +89,7 @@ DOSSIERS = SourceEntity(
     personal=frozenset({"ChuHoSo", "SoGiayToChuHoSo", "SoDienThoai", "Email"}),
     version_field="NgayCapNhat",
     interval_params=("updated_from", "updated_to"),
+    reference_sets={"known_procedure_codes": ("procedures", "MaTTHC")},
 )
 
 

@@ -1,0 +1,107 @@
+"""One function per stage, as the DAG tasks and the CLI call them.
+
+Arguments and results are plain strings and dicts (Airflow passes them through XCom):
+``land`` → batch dict, ``validate`` → outcome dict, ``load`` → load-result dict. A batch that
+fails validation is quarantined and audited as ``quarantined`` before the error propagates, so the
+audit shows it even though nothing was loaded.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime
+from typing import Any
+
+from dti.config import Settings
+from dti.land import extract_and_land
+from dti.load import load_batch, record_failure, record_interval_failure
+from dti.records import Interval, LandedBatch
+
+log = logging.getLogger(__name__)
+
+
+def land(settings: Settings, source: str, entity: str, day: str | date) -> dict[str, Any]:
+    """Extract and land one local day of ``source``/``entity``; returns the batch as a dict."""
+    return extract_and_land(settings, source, entity, day).to_dict()
+
+
+def validate(
+    settings: Settings, batch: dict[str, Any] | str, dsn: str | None = None
+) -> dict[str, Any]:
+    """Validate a landed batch (reference sets read from the latest landed snapshots).
+
+    On failure the batch is quarantined, an audit row ``quarantined`` is written to the warehouse
+    (``dsn``, by default the configured one) and :class:`dti.validate.ValidationFailed` is raised.
+    """
+    from dti.validate import ValidationFailed, reference_parameters, validate_batch
+
+    landed = LandedBatch.coerce(batch)
+    params = reference_parameters(settings, landed.source, landed.entity)
+    try:
+        return validate_batch(settings, landed, parameters=params).to_dict()
+    except ValidationFailed as failed:
+        _audit_quarantine(settings, dsn, landed, failed)
+        raise
+
+
+def _audit_quarantine(settings: Settings, dsn: str | None, batch: LandedBatch, failed) -> None:
+    if dsn is None:
+        from dti.warehouse import warehouse_url
+
+        dsn = warehouse_url(settings)
+    quarantined = batch
+    if failed.outcome.quarantine_path:
+        quarantined = LandedBatch.from_folder(failed.outcome.quarantine_path)
+    try:
+        record_failure(
+            dsn,
+            quarantined,
+            "validation failed: " + ", ".join(failed.outcome.failed),
+            status="quarantined",
+            outcome=failed.outcome,
+        )
+    except Exception:  # the validation error is the one to report
+        log.exception("could not audit the quarantine of %s", batch.label)
+
+
+def load(
+    settings: Settings,
+    batch: dict[str, Any] | str,
+    outcome: dict[str, Any] | None,
+    dsn: str | None = None,
+) -> dict[str, Any]:
+    """COPY a validated batch into its raw table (``dsn`` by default the configured warehouse)."""
+    if dsn is None:
+        from dti.warehouse import warehouse_url
+
+        dsn = warehouse_url(settings)
+    return load_batch(dsn, batch, outcome).to_dict()
+
+
+def run_interval(
+    settings: Settings,
+    dsn: str,
+    source: str,
+    entity: str,
+    day: str | date,
+) -> dict[str, Any]:
+    """Extract, land, validate and load one local day; failures are audited, then raised.
+
+    Returns the load result as a dict (``rows``, ``deleted``, ``batch_id``, ``table``, ...).
+    """
+    interval = Interval.day(day)
+    started = datetime.now(UTC)
+    try:
+        batch = extract_and_land(settings, source, entity, interval.start, interval.end)
+    except Exception as exc:
+        record_interval_failure(
+            dsn,
+            source,
+            entity,
+            interval,
+            f"extract failed: {type(exc).__name__}: {exc}",
+            started_at=started,
+        )
+        raise
+    outcome = validate(settings, batch.to_dict(), dsn=dsn)
+    return load_batch(dsn, batch, outcome).to_dict()

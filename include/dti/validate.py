@@ -1,0 +1,508 @@
+"""Validate: run an entity's Great Expectations suite on a landed batch.
+
+Suites are JSON in GX's own format under ``expectations/<source>__<entity>.json``. Their
+``meta.dti.derived_columns`` lists columns computed here before validation (from values inside the
+JSON lists, e.g. the smallest fee amount), and ``meta.dti.parameters`` the run-time parameters the
+suite needs (the source's reported total, the interval, the known procedure codes...).
+
+One :class:`BatchValidator` holds one ephemeral GX context with every suite built once, so a range
+load validates its daily batches without paying GX's set-up each time. A failing batch is moved to
+``DATA_DIR/quarantine/<source>/<entity>/<interval>/`` with its validation result and a
+``reason.txt``, and :class:`ValidationFailed` names the failed expectations with sample rows.
+Every result is also kept under ``DATA_DIR/gx/validations/`` for :func:`build_data_docs`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from dti.land import verify_checksum
+from dti.records import LandedBatch, ValidationOutcome, to_local
+
+if TYPE_CHECKING:
+    from dti.config import Settings
+
+log = logging.getLogger(__name__)
+
+SAMPLE_ROWS = 3
+RESULT_NAME = "validation_result.json"
+REASON_NAME = "reason.txt"
+
+
+class ValidationFailed(Exception):
+    """A batch failed its suite; it is in quarantine. ``outcome`` holds the details."""
+
+    def __init__(self, message: str, outcome: ValidationOutcome) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+
+
+# --- suites -------------------------------------------------------------------------------------
+
+
+def suites_dir(settings: Settings) -> Path:
+    return settings.home / "expectations"
+
+
+def read_suite(directory: Path, name: str) -> dict[str, Any]:
+    path = Path(directory) / f"{name}.json"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no Great Expectations suite {path}: every source entity needs one "
+            f"(expectations/<source>__<entity>.json)"
+        )
+    return json.loads(path.read_text())
+
+
+def suite_parameters(suite: dict[str, Any]) -> list[str]:
+    return list(suite.get("meta", {}).get("dti", {}).get("parameters", []))
+
+
+# --- derived columns ----------------------------------------------------------------------------
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool):
+        return -math.inf
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return -math.inf  # not a number: fails a ">= 0" check instead of slipping through
+
+
+class _Lists:
+    """Each JSON list column parsed once per batch, shared by the derivations that read it."""
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self._df = df
+        self._parsed: dict[str, list[Any]] = {}
+
+    def __call__(self, column: str) -> list[Any]:
+        """Per row: the parsed value, None for null, or :data:`_NOT_JSON`."""
+        if column not in self._parsed:
+            self._parsed[column] = [_parse(t) for t in self._df[column].tolist()]
+        return self._parsed[column]
+
+
+_NOT_JSON = object()
+
+
+def _parse(text: Any) -> Any:
+    if text is None or text is pd.NA or (isinstance(text, float) and math.isnan(text)):
+        return None
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return _NOT_JSON
+
+
+def _items(value: Any) -> list[dict[str, Any]]:
+    return [i for i in value if isinstance(i, dict)] if isinstance(value, list) else []
+
+
+def _op_to_number(df: pd.DataFrame, spec: dict[str, Any], lists: _Lists) -> pd.Series:
+    return pd.to_numeric(df[spec["source"]], errors="coerce").astype("float64")
+
+
+def _op_json_list_errors(df: pd.DataFrame, spec: dict[str, Any], lists: _Lists) -> pd.Series:
+    def errors(row: tuple[Any, ...]) -> str | None:
+        bad = [
+            f"{name}: {'not JSON' if value is _NOT_JSON else 'not a list'}"
+            for name, value in zip(spec["sources"], row, strict=True)
+            if value is not None and not isinstance(value, list)
+        ]
+        return "; ".join(bad) or None
+
+    cols = [lists(c) for c in spec["sources"]]
+    return pd.Series([errors(r) for r in zip(*cols, strict=True)], index=df.index, dtype=object)
+
+
+def _op_list_min(df: pd.DataFrame, spec: dict[str, Any], lists: _Lists) -> pd.Series:
+    key = spec["key"]
+
+    def smallest(value: Any) -> float | None:
+        values = [_number(i.get(key)) for i in _items(value)]
+        return min(values) if values else None
+
+    return pd.Series([smallest(v) for v in lists(spec["source"])], index=df.index, dtype="float64")
+
+
+def _op_list_values_not_in(df: pd.DataFrame, spec: dict[str, Any], lists: _Lists) -> pd.Series:
+    keys, allowed = spec["keys"], set(spec["allowed"])
+
+    def offending(value: Any) -> str | None:
+        items = _items(value)
+        if not items:
+            return None
+        bad = sorted({f"{k}={i.get(k)!r}" for i in items for k in keys if i.get(k) not in allowed})
+        return ", ".join(bad) or None
+
+    return pd.Series([offending(v) for v in lists(spec["source"])], index=df.index, dtype=object)
+
+
+DERIVATIONS: dict[str, Callable[[pd.DataFrame, dict[str, Any], _Lists], pd.Series]] = {
+    "to_number": _op_to_number,
+    "json_list_errors": _op_json_list_errors,
+    "list_min": _op_list_min,
+    "list_values_not_in": _op_list_values_not_in,
+}
+
+
+def add_derived_columns(df: pd.DataFrame, suite: dict[str, Any]) -> pd.DataFrame:
+    specs = suite.get("meta", {}).get("dti", {}).get("derived_columns", [])
+    lists = _Lists(df)
+    for spec in specs:
+        needed = spec.get("sources") or [spec["source"]]
+        if any(c not in df.columns for c in needed):
+            # The schema expectation reports the missing source column; keep the frame shaped.
+            df[spec["column"]] = None
+            continue
+        try:
+            op = DERIVATIONS[spec["op"]]
+        except KeyError:
+            raise ValueError(
+                f"suite {suite['name']}: unknown derived-column op {spec['op']!r}; "
+                f"known: {sorted(DERIVATIONS)}"
+            ) from None
+        df[spec["column"]] = op(df, spec, lists)
+    return df
+
+
+# --- messages -----------------------------------------------------------------------------------
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    if isinstance(value, list | tuple | set) and len(value) > 6:
+        head = ", ".join(repr(v) for v in list(value)[:5])
+        return f"[{head}, … ({len(value)} values)]"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def expectation_label(config: dict[str, Any]) -> str:
+    """``expect_column_values_to_be_in_set(KenhThucHien)``: how messages name an expectation."""
+    kw = config.get("kwargs", {})
+    if "column" in kw:
+        target = kw["column"]
+    elif "column_A" in kw:
+        target = f"{kw['column_A']}, {kw['column_B']}"
+    elif "column_list" in kw and config["type"] != "expect_table_columns_to_match_ordered_list":
+        target = "+".join(kw["column_list"])
+    else:
+        target = ""
+    return f"{config['type']}({target})"
+
+
+def _describe_failure(result: dict[str, Any]) -> str:
+    config = result["expectation_config"]
+    kw = {
+        k: v
+        for k, v in config.get("kwargs", {}).items()
+        if k not in ("batch_id", "column", "column_A", "column_B")
+    }
+    args = ", ".join(f"{k}={_short(v)}" for k, v in kw.items())
+    line = f"- {expectation_label(config)}"
+    if args:
+        line += f" [{args}]"
+    exc = result.get("exception_info") or {}
+    raised = [v for v in exc.values() if isinstance(v, dict) and v.get("raised_exception")]
+    if exc.get("raised_exception") or raised:
+        info = exc if exc.get("raised_exception") else raised[0]
+        message = (info.get("exception_message") or "").strip().splitlines()
+        line += f": raised {message[-1] if message else 'an exception'}"
+        return line
+    detail = result.get("result") or {}
+    if "unexpected_count" in detail:
+        line += f": {detail['unexpected_count']} of {detail.get('element_count')} rows unexpected"
+        samples = detail.get("partial_unexpected_index_list") or detail.get(
+            "partial_unexpected_list", []
+        )
+        for sample in samples[:SAMPLE_ROWS]:
+            line += f"\n    e.g. {json.dumps(sample, ensure_ascii=False, default=str)}"
+    elif "observed_value" in detail:
+        line += f": observed {_short(detail['observed_value'], 300)}"
+        if "details" in detail and isinstance(detail["details"], dict):
+            mismatch = detail["details"].get("mismatched")
+            if mismatch:
+                line += f" (mismatched: {_short(mismatch, 300)})"
+    return line
+
+
+# --- the validator ------------------------------------------------------------------------------
+
+
+class BatchValidator:
+    """One ephemeral GX context with the suites built once; validates many batches."""
+
+    def __init__(self, data_dir: Path, suites_directory: Path) -> None:
+        self.data_dir = Path(data_dir)
+        self.suites_directory = Path(suites_directory)
+        self._context: Any = None
+        self._definitions: dict[str, tuple[Any, dict[str, Any]]] = {}
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> BatchValidator:
+        return cls(settings.data_dir, suites_dir(settings))
+
+    def _definition(self, suite_name: str, key: tuple[str, ...]) -> tuple[Any, dict[str, Any]]:
+        if suite_name in self._definitions:
+            return self._definitions[suite_name]
+        import great_expectations as gx  # slow to import: only when a batch is validated
+
+        if self._context is None:
+            from great_expectations.data_context.types.base import ProgressBarsConfig
+
+            self._context = gx.get_context(mode="ephemeral")
+            self._context.variables.progress_bars = ProgressBarsConfig(globally=False)
+            self._datasource = self._context.data_sources.add_pandas("dti_landing")
+        spec = read_suite(self.suites_directory, suite_name)
+        suite = self._context.suites.add(
+            gx.ExpectationSuite(
+                name=spec["name"],
+                expectations=spec["expectations"],
+                meta=spec.get("meta"),
+                notes=spec.get("notes"),
+            )
+        )
+        asset = self._datasource.add_dataframe_asset(suite_name)
+        batch_definition = asset.add_batch_definition_whole_dataframe(f"{suite_name}__batch")
+        definition = self._context.validation_definitions.add(
+            gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite)
+        )
+        self._definitions[suite_name] = (definition, spec)
+        return definition, spec
+
+    def validate(
+        self,
+        batch: LandedBatch | dict[str, Any] | str | Path,
+        *,
+        parameters: dict[str, Any] | None = None,
+        quarantine: bool = True,
+    ) -> ValidationOutcome:
+        """Validate one landed batch; on failure quarantine it and raise ValidationFailed.
+
+        ``parameters`` supplies the suite's run-time parameters beyond the ones read from the batch
+        (``source_total``, ``interval_start_number``, ``interval_end_number``), e.g.
+        ``known_procedure_codes`` or ``province_codes``.
+        """
+        from dti.sources import get_entity
+
+        batch = LandedBatch.coerce(batch)
+        entity = get_entity(batch.source, batch.entity)
+        t0 = time.perf_counter()
+        verify_checksum(batch)
+        definition, spec = self._definition(entity.suite_name, entity.record_key)
+        interval = batch.interval_obj
+        params: dict[str, Any] = {
+            "source_total": batch.source_total,
+            "interval_start_number": float(interval.start.strftime(entity.timestamp_format)),
+            "interval_end_number": float(interval.end.strftime(entity.timestamp_format)),
+            **(parameters or {}),
+        }
+        missing = [p for p in suite_parameters(spec) if params.get(p) is None]
+        if missing:
+            raise ValueError(
+                f"{batch.label}: suite {entity.suite_name} needs parameters {missing}; "
+                "for known_procedure_codes land the procedure catalogue (portal/procedures) first"
+            )
+        params = {k: sorted(v) if isinstance(v, set | frozenset) else v for k, v in params.items()}
+        df = pq.read_table(batch.parquet_path).to_pandas()
+        df = add_derived_columns(df, spec)
+        # Pass/fail only first (much cheaper); the details are computed only for a failure.
+        result = definition.run(
+            batch_parameters={"dataframe": df},
+            expectation_parameters=params,
+            result_format="BOOLEAN_ONLY",
+        )
+        if not result.success:
+            result = definition.run(
+                batch_parameters={"dataframe": df},
+                expectation_parameters=params,
+                result_format={
+                    "result_format": "SUMMARY",
+                    "partial_unexpected_count": SAMPLE_ROWS,
+                    "unexpected_index_column_names": [c for c in entity.record_key if c in df],
+                    "return_unexpected_index_query": False,
+                },
+            )
+        doc = result.to_json_dict()
+        doc["meta"]["dti_batch"] = batch.to_dict()
+        failed = [
+            expectation_label(r["expectation_config"]) for r in doc["results"] if not r["success"]
+        ]
+        result_path = self._store_result(batch, entity.suite_name, doc)
+        outcome = ValidationOutcome(
+            batch_id=batch.batch_id,
+            suite=entity.suite_name,
+            success=bool(result.success),
+            evaluated=len(doc["results"]),
+            failed=failed,
+            result_path=str(result_path),
+            duration_ms=int((time.perf_counter() - t0) * 1000),
+        )
+        if outcome.success:
+            log.info(
+                "%s: suite %s passed (%d expectations, %d rows, %d ms)",
+                batch.label,
+                entity.suite_name,
+                outcome.evaluated,
+                len(df),
+                outcome.duration_ms,
+            )
+            return outcome
+        failures = [_describe_failure(r) for r in doc["results"] if not r["success"]]
+        message = (
+            f"{batch.label}: {len(failed)} of {outcome.evaluated} expectations of suite "
+            f"{entity.suite_name} failed on {len(df)} rows (batch {batch.batch_id}):\n"
+            + "\n".join(failures)
+        )
+        if quarantine:
+            folder = quarantine_batch(self.data_dir, batch, doc, message)
+            outcome = ValidationOutcome(**{**outcome.to_dict(), "quarantine_path": str(folder)})
+            message += (
+                f"\nThe batch is quarantined in {folder} (validation_result.json, reason.txt) "
+                "and was not loaded. Fix the data at the source (or the suite, if the data is "
+                "right), then run the interval again."
+            )
+        log.error("%s", message)
+        raise ValidationFailed(message, outcome)
+
+    def _store_result(self, batch: LandedBatch, suite: str, doc: dict[str, Any]) -> Path:
+        folder = self.data_dir / "gx" / "validations" / suite / batch.interval
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{batch.batch_id}.json"
+        tmp = path.with_suffix(f".{uuid.uuid4().hex[:8]}.tmp")
+        tmp.write_text(json.dumps(doc, ensure_ascii=False, default=str))
+        os.replace(tmp, path)
+        return path
+
+
+def quarantine_batch(
+    data_dir: Path, batch: LandedBatch, result: dict[str, Any], reason: str
+) -> Path:
+    """Move a batch folder from landing to quarantine, with its result and reason."""
+    final = Path(data_dir) / "quarantine" / batch.source / batch.entity / batch.interval
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if final.exists():
+        shutil.rmtree(final)
+    shutil.move(batch.folder, final)
+    (final / RESULT_NAME).write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str))
+    (final / REASON_NAME).write_text(f"quarantined at {datetime.now(UTC).isoformat()}\n{reason}\n")
+    return final
+
+
+@lru_cache(maxsize=4)
+def _validator(data_dir: Path, suites_directory: Path) -> BatchValidator:
+    # One per process: the DAG and range tasks validate many batches and should build GX once.
+    return BatchValidator(data_dir, suites_directory)
+
+
+def validate_batch(
+    settings: Settings,
+    batch: LandedBatch | dict[str, Any] | str,
+    known_procedure_codes: Iterable[str] | None = None,
+    *,
+    parameters: dict[str, Any] | None = None,
+) -> ValidationOutcome:
+    """Validate a landed batch with its entity's suite (GX context reused within the process).
+
+    ``known_procedure_codes`` is needed by suites that check procedure codes (portal dossiers);
+    see :func:`reference_parameters` to read them from the latest landed catalogue. Raises
+    :class:`ValidationFailed` (after quarantining the batch) when an expectation fails.
+    """
+    params = {"province_codes": [settings.province_code], **(parameters or {})}
+    if known_procedure_codes is not None:
+        params["known_procedure_codes"] = sorted(set(known_procedure_codes))
+    validator = _validator(settings.data_dir, suites_dir(settings))
+    return validator.validate(batch, parameters=params)
+
+
+def reference_parameters(settings: Settings, source: str, entity: str) -> dict[str, Any]:
+    """Run-time sets an entity's suite checks against, read from the latest landed snapshots.
+
+    E.g. ``known_procedure_codes`` for portal dossiers, from the latest landed procedures batch.
+    """
+    from dti.land import latest_landed
+    from dti.sources import get_entity
+
+    out: dict[str, Any] = {}
+    for name, (ref_entity, column) in get_entity(source, entity).reference_sets.items():
+        ref = latest_landed(settings.data_dir, source, ref_entity)
+        if ref is None:
+            raise FileNotFoundError(
+                f"{source}/{entity}: validating it needs {name} from a landed {source}/"
+                f"{ref_entity} snapshot, and none is in {settings.data_dir / 'landing'}: land "
+                f"{source}/{ref_entity} first"
+            )
+        values = pq.read_table(ref.parquet_path, columns=[column]).column(column).to_pylist()
+        out[name] = sorted({v for v in values if v is not None})
+        log.debug("%s: %d values from %s", name, len(out[name]), ref.label)
+    return out
+
+
+def build_data_docs(settings: Settings, *, limit: int | None = None) -> Path:
+    """Build GX Data Docs (HTML) from the stored validation results; returns the index page.
+
+    Uses a file-backed GX project under ``DATA_DIR/gx/project`` that only the docs use; the
+    pipeline itself never needs it.
+    """
+    import great_expectations as gx
+    from great_expectations.core import ExpectationSuiteValidationResult
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    root = settings.data_dir / "gx"
+    context = gx.get_context(mode="file", project_root_dir=root / "project")
+    for path in sorted(suites_dir(settings).glob("*.json")):
+        spec = json.loads(path.read_text())
+        suite = gx.ExpectationSuite(
+            name=spec["name"],
+            expectations=spec["expectations"],
+            meta=spec.get("meta"),
+            notes=spec.get("notes"),
+        )
+        context.suites.add_or_update(suite)
+    store = context.validation_results_store
+    results = sorted((root / "validations").glob("*/*/*.json"))
+    if limit is not None:
+        results = results[-limit:]
+    for path in results:
+        doc = json.loads(path.read_text())
+        result = ExpectationSuiteValidationResult(
+            **{
+                k: doc[k]
+                for k in ("success", "results", "suite_name", "statistics", "meta")
+                if k in doc
+            }
+        )
+        run_time = to_local(
+            doc["meta"].get("run_id", {}).get("run_time") or datetime.now(UTC).isoformat()
+        )
+        key = ValidationResultIdentifier(
+            expectation_suite_identifier=ExpectationSuiteIdentifier(doc["suite_name"]),
+            run_id=gx.core.run_identifier.RunIdentifier(run_name=path.stem, run_time=run_time),
+            batch_identifier=path.parent.name,
+        )
+        store.set(key, result)
+    context.build_data_docs()
+    index = next(iter(context.get_docs_sites_urls()), {}).get("site_url", "")
+    log.info("GX Data Docs: %d validation results, %s", len(results), index)
+    return Path(index.removeprefix("file://")) if index else root / "project"
