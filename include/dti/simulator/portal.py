@@ -78,7 +78,7 @@ VOLUME = {2021: (196_000, 224_000), 2022: (H1_2022_RECEIVED, 291_000), 2023: (29
 ONLINE_SHARE = {
     2021: ((0.58, 0.10), (0.66, 0.13)),
     2022: ((0.79, None), (0.815, 0.27)),
-    2023: ((0.86, 0.36), (0.89, 0.42)),
+    2023: ((0.86, 0.42), (0.89, 0.50)),
 }
 PAYMENT_SHARE = {2021: 0.30, 2023: 0.58}
 E_RESULT_SHARE = {2021: 0.025, 2023: 0.14}
@@ -674,7 +674,7 @@ def generate_year(world: PortalWorld, year: int) -> YearData:
     cols["d_digit"] = np.where(online, rng.random(n) < 0.9, rng.random(n) < DIGITISED_SHARE[year]).astype(np.int8)
     vneid_p = VNEID_SHARE[year] * np.where(half_of == 1, 1.5, 0.6)
     cols["d_vneid"] = (online & (rng.random(n) < vneid_p)).astype(np.int8)
-    cols["d_nfile"] = rng.integers(1, 6, n).astype(np.int8)
+    cols["d_nfile"] = rng.choice(np.array([1, 2, 3], dtype=np.int8), n, p=[0.35, 0.4, 0.25])
     cols["d_reuse"] = (rng.integers(0, 32, n) & rng.integers(0, 32, n) & rng.integers(0, 32, n)).astype(np.int8)
     dm = rng.integers(0, 32, n) & rng.integers(0, 32, n) & rng.integers(0, 32, n) & rng.integers(0, 32, n)
     cols["d_dmqg"] = np.where(year >= 2022, dm, 0).astype(np.int8)

@@ -1,0 +1,104 @@
+"""The HTTP contract of docs/portal_source.md: auth, parameters, shapes, snapshot entities."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from .conftest import DOSSIERS, fetch_all
+
+DAY = {"updated_from": "20220315000000", "updated_to": "20220316000000"}
+
+
+def test_health_needs_no_token(base_url):
+    r = httpx.get(f"{base_url}/health")
+    assert r.status_code == 200 and r.json()["status"] == "ok"
+
+
+@pytest.mark.parametrize("path", ["/portal/api/v1/agencies", "/portal/api/v1/procedures", DOSSIERS])
+@pytest.mark.parametrize("header", [None, "Bearer wrong-token", "simulator-test-token", "Basic x"])
+def test_missing_or_wrong_token_is_401(base_url, path, header):
+    headers = {} if header is None else {"Authorization": header}
+    r = httpx.get(f"{base_url}{path}", params=DAY, headers=headers)
+    assert r.status_code == 401
+
+
+@pytest.mark.parametrize("params", [
+    {"updated_from": "2022-03-15", "updated_to": "20220316000000"},
+    {"updated_from": "20221315000000", "updated_to": "20221316000000"},
+    {"updated_from": "20220315250000", "updated_to": "20220316000000"},
+    {"updated_from": "20220316000000", "updated_to": "20220316000000"},
+    {"updated_from": "20220317000000", "updated_to": "20220316000000"},
+    {"updated_to": "20220316000000"},
+    {**DAY, "page": 0},
+    {**DAY, "page": "x"},
+    {**DAY, "page_size": 0},
+    {**DAY, "page_size": 5001},
+])
+def test_bad_parameters_are_422(http, params):
+    assert http.get(DOSSIERS, params=params).status_code == 422
+
+
+@pytest.mark.parametrize("path", ["/portal/api/v1/agencies", "/portal/api/v1/procedures"])
+def test_snapshot_paging_limits(http, path):
+    assert http.get(path, params={"page_size": 5001}).status_code == 422
+    body = http.get(path).json()
+    assert body["page"] == 1 and body["page_size"] == 1000
+    assert len(body["items"]) == min(1000, body["total"])
+
+
+def test_agencies(http):
+    total, items = fetch_all(http, "/portal/api/v1/agencies", page_size=100)
+    assert total == len(items) == 22 + 10 + 209
+    by_level = {lv: [a for a in items if a["CapDonVi"] == lv] for lv in "123"}
+    assert len(by_level["1"]) == 22 and len(by_level["2"]) == 10 and len(by_level["3"]) == 209
+    assert sorted(a["MaHuyen"] for a in by_level["2"]) == ["213"] + [str(c) for c in range(215, 224)]
+    assert all(a["MaTinh"] == "24" for a in items)
+    codes = {a["MaDonVi"] for a in items}
+    assert [a["MaDonVi"] for a in items] == sorted(codes)
+    for a in by_level["3"]:
+        assert re.fullmatch(r"\d{5}", a["MaXa"]) and a["MaDonViCha"] in codes
+        parent = next(p for p in by_level["2"] if p["MaDonVi"] == a["MaDonViCha"])
+        assert parent["MaHuyen"] == a["MaHuyen"]
+    assert "000.00.21.H04" in codes and "000.20.213.H04" in codes
+
+
+def test_procedures_shape(http):
+    total, items = fetch_all(http, "/portal/api/v1/procedures")
+    assert total == len(items) and 1_830 <= total <= 1_950
+    assert len({p["MaTTHC"] for p in items}) == total
+    keys = {"MaTTHC", "TenTTHC", "MaLinhVuc", "TenLinhVuc", "CapThucHien", "MaCoQuanThucHien", "MucDoDVC",
+            "CoNghiaVuTaiChinh", "TichHopThanhToanTrucTuyen", "CoGiayToKetQua", "YeuCauKetQuaGiay",
+            "ThoiGianGiaiQuyet", "DonViThoiGian", "DVCThietYeu", "TichHopCongDVCQG", "NgayCoHieuLuc",
+            "NgayHetHieuLuc"}
+    for p in items:
+        assert set(p) == keys
+        assert re.fullmatch(r"[12]\.00\d{4}", p["MaTTHC"])
+        assert p["MucDoDVC"] in ("2", "3", "4") and p["CapThucHien"] in ("1", "2", "3")
+        assert p["DonViThoiGian"] in ("gio", "ngay", "ngay_lam_viec")
+        float(p["ThoiGianGiaiQuyet"])
+        assert re.fullmatch(r"\d{8}", p["NgayCoHieuLuc"])
+        assert p["NgayHetHieuLuc"] is None or p["NgayHetHieuLuc"] > p["NgayCoHieuLuc"]
+    fields = {p["TenLinhVuc"] for p in items}
+    assert {"Đất đai", "Hộ tịch", "Chứng thực", "Đường bộ", "Hoạt động xây dựng"} <= fields
+
+
+def test_dossier_record_shape(http):
+    body = http.get(DOSSIERS, params={**DAY, "page_size": 2000}).json()
+    assert body["total"] > 2000 and len(body["items"]) == 2000
+    for r in body["items"]:
+        assert re.fullmatch(r"000\.\d\d\.\d+\.H04-\d{6}-\d{4}", r["MaHoSo"])
+        assert r["MaHoSo"].startswith(r["DonViXuLy"] + "-" + r["NgayTiepNhan"][2:8])
+        assert re.fullmatch(r"024[0-3]\d{8}", r["SoGiayToChuHoSo"])
+        assert r["SoDienThoai"] is None or re.fullmatch(r"0\d{9}", r["SoDienThoai"])
+        assert r["KenhThucHien"] in "123" and r["LoaiDoiTuong"] in "1234"
+        assert r["TrangThaiHoSo"] in {"2", "4", "5", "7", "8", "9", "10"}
+        assert DAY["updated_from"] <= r["NgayCapNhat"] < DAY["updated_to"]
+        assert r["NgayNopHoSo"] <= r["NgayTiepNhan"] <= r["NgayCapNhat"]
+        assert (r["NgayTra"] is not None) == (r["TrangThaiHoSo"] == "10")
+        for f in r["DanhSachLePhi"]:
+            assert isinstance(f["Gia"], int) and f["Gia"] >= 0
+        for key in ("TaiLieuNop", "DanhSachLePhi", "DanhSachHoSoBoSung", "DanhSachGiayToKetQua"):
+            assert isinstance(r[key], list)
