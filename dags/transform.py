@@ -1,5 +1,5 @@
 """Airflow DAG `transform`: dbt (staging, marts, indicators) through astronomer-cosmos, each model
-a task with its tests after it, scheduled whenever a load changes a raw table's Asset."""
+a task that builds it and then runs its tests, scheduled whenever a load changes a raw Asset."""
 
 from airflow.sdk import dag
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
@@ -32,7 +32,12 @@ def transform():
         ),
         execution_config=ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER),
         render_config=RenderConfig(
-            load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_EACH
+            load_method=LoadMode.DBT_MANIFEST,
+            # `dbt build --select <model>`: its unit tests, the model, then its data tests, in one
+            # task; a failing test fails the task and nothing downstream runs.
+            test_behavior=TestBehavior.BUILD,
+            # A relationships test runs once both of its models are built.
+            should_detach_multiple_parents_tests=True,
         ),
         operator_args={"install_deps": False},
     )

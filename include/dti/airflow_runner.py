@@ -21,6 +21,8 @@ from dti.warehouse import dbt_env
 
 log = logging.getLogger(__name__)
 
+CLI_RETRY_DELAY = timedelta(seconds=5)
+
 
 def airflow_env(settings: Settings) -> dict[str, str]:
     """Airflow's settings for this project; a value already in the environment wins."""
@@ -134,6 +136,10 @@ def run_dag(
     """Run one DAG run in this process with `dag.test`; returns its final state."""
     ensure_metadata_db(settings)
     dag = get_dag(settings, dag_id)
+    # Someone is waiting at the terminal: retry soon rather than after the scheduled delay.
+    for t in dag.tasks:
+        t.retry_delay = CLI_RETRY_DELAY
+        t.retry_exponential_backoff = False
     with airflow_output_to(logfile):
         run = dag.test(logical_date=logical_date, run_conf=conf)
     state = str(getattr(run, "state", "unknown"))

@@ -87,7 +87,11 @@ def _api_truth_window(stack, first: date, last: date) -> tuple[int, int]:
 def test_every_day_is_audited_and_nothing_is_quarantined(loaded):
     rows = loaded.query(
         "select entity, status, count(*), sum(rows) from ops.load_audit "
-        "where source = 'portal' group by 1, 2 order by 1, 2"
+        "where source = 'portal' and entity = 'dossiers' "
+        "and interval_start >= %s::date::timestamp at time zone 'Asia/Ho_Chi_Minh' "
+        "and interval_start <= %s::date::timestamp at time zone 'Asia/Ho_Chi_Minh' "
+        "group by 1, 2 order by 1, 2",
+        (FIRST, LAST),
     )
     by_entity = {(e, s): (n, r) for e, s, n, r in rows}
     assert by_entity[("dossiers", "loaded")][0] == 3
