@@ -24,6 +24,7 @@ returns table (
 )
 language sql
 stable
+set work_mem = '{{ var("indicator_work_mem") }}'
 as $indicator_values_between$
 {{ indicator_values_sql(periods_sql) }}
 $indicator_values_between$;

@@ -1,30 +1,12 @@
 {#- The on-time rule of indicator DVC_ON_TIME_RATE (Decision 766 indicator 2.1), judged at one
     instant `judged_at` (a timestamp expression): the dossier's end for an ended dossier, the start
-    of the day after the period for a dossier still open at period end. Only what happened strictly
-    before that instant counts.
+    of the day after the period for a dossier still open at the period's end.
 
-    - more than one supplement request = late;
-    - the time spent waiting for the (single) supplement, from its request until it was received
-      (or until the judged instant while it is still open), does not count;
-    - on time when judged_at minus that waiting time is not after the due time;
-    - a dossier with no due time at all (no NgayHenTra and no legal processing time) cannot be late.
-
-    Expects the columns due_at, first_supplement_requested_at, first_supplement_received_at and
-    second_supplement_requested_at (of int_dossier_lifecycle / fct_dossier). -#}
+    int_dossier_lifecycle reduces the rule to one instant per dossier, `on_time_until`: the last
+    instant at which the dossier is still on time (more than one supplement request = late from
+    the second request; the time waiting for the supplement does not count), null when it can
+    never become late (no due time, or a supplement requested before the due time still open).
+    So the verdict at any instant is a comparison. -#}
 {% macro dossier_on_time_at(judged_at) -%}
-    (
-        not coalesce(second_supplement_requested_at < {{ judged_at }}, false)
-        and coalesce(
-            {{ judged_at }} - case
-                when first_supplement_requested_at < {{ judged_at }}
-                    then greatest(
-                        least(coalesce(first_supplement_received_at, {{ judged_at }}), {{ judged_at }})
-                        - first_supplement_requested_at,
-                        interval '0 seconds'
-                    )
-                else interval '0 seconds'
-            end <= due_at,
-            true
-        )
-    )
+    coalesce({{ judged_at }} <= on_time_until, true)
 {%- endmacro %}

@@ -21,6 +21,19 @@ periods as (
 
 ),
 
+-- every day of every period: dossiers join on an equality (hash join), not a date range
+period_days as (
+
+    select
+        periods.period_type,
+        periods.period_start,
+        periods.period_end,
+        period_day::date as received_date
+    from periods
+    cross join lateral generate_series(periods.period_start, periods.period_end, interval '1 day') as period_day
+
+),
+
 registry as (
 
     select
@@ -33,7 +46,26 @@ registry as (
 
 dossiers as (
 
-    select * from {{ ref('fct_dossier') }}
+    select
+        procedure_code,
+        province_code,
+        district_code,
+        commune_code,
+        received_date,
+        is_online,
+        is_fully_online_procedure,
+        is_online_payment_scope,
+        is_paid_online,
+        requires_result_document,
+        has_e_result,
+        is_digitised_dossier,
+        has_reused_data,
+        uses_population_data,
+        ended_at,
+        is_on_time,
+        on_time_until
+
+    from {{ ref('fct_dossier') }}
     where received_date is not null
 
 ),
@@ -44,44 +76,12 @@ procedures as (
 
 ),
 
-----------  dossiers received in each period ("received in the period": local date of NgayTiepNhan)
+----------  dossier-count indicators: parts per receipt day and handling agency's area
 
-dossier_periods_judged as (
-
-    select
-        periods.period_type,
-        periods.period_start,
-        periods.period_end,
-        dossiers.*,
-        -- open dossiers are judged at the end of the period (start of the next day)
-        least(
-            coalesce(dossiers.ended_at, (periods.period_end + 1)::timestamp),
-            (periods.period_end + 1)::timestamp
-        ) as judged_at
-
-    from periods
-    inner join dossiers
-        on dossiers.received_date between periods.period_start and periods.period_end
-
-),
-
-dossier_periods as (
+daily_agency_area_counts as (
 
     select
-        *,
-        {{ dossier_on_time_at('judged_at') }} as is_on_time_by_period_end
-    from dossier_periods_judged
-
-),
-
-----------  dossier-count indicators, counted per agency area then rolled up
-
-agency_area_counts as (
-
-    select
-        period_type,
-        period_start,
-        period_end,
+        received_date,
         province_code,
         district_code,
         commune_code,
@@ -93,12 +93,66 @@ agency_area_counts as (
         count(*) filter (where is_online_payment_scope and is_paid_online) as payment_scope_paid_online,
         count(*) filter (where requires_result_document) as result_document_required,
         count(*) filter (where requires_result_document and has_e_result) as result_document_electronic,
-        count(*) filter (where is_on_time_by_period_end) as on_time,
         count(*) filter (where is_digitised_dossier) as digitised,
         count(*) filter (where has_reused_data) as reused_data,
         count(*) filter (where uses_population_data) as population_data
 
-    from dossier_periods
+    from dossiers
+    group by 1, 2, 3, 4
+
+),
+
+agency_area_counts as (
+
+    select
+        period_days.period_type,
+        period_days.period_start,
+        period_days.period_end,
+        daily.province_code,
+        daily.district_code,
+        daily.commune_code,
+        sum(daily.received) as received,
+        sum(daily.received_online) as received_online,
+        sum(daily.fully_online_procedure) as fully_online_procedure,
+        sum(daily.fully_online_procedure_online) as fully_online_procedure_online,
+        sum(daily.payment_scope) as payment_scope,
+        sum(daily.payment_scope_paid_online) as payment_scope_paid_online,
+        sum(daily.result_document_required) as result_document_required,
+        sum(daily.result_document_electronic) as result_document_electronic,
+        0 as on_time,
+        sum(daily.digitised) as digitised,
+        sum(daily.reused_data) as reused_data,
+        sum(daily.population_data) as population_data
+
+    from period_days
+    inner join daily_agency_area_counts as daily
+        on period_days.received_date = daily.received_date
+    group by 1, 2, 3, 4, 5, 6
+
+),
+
+-- On time depends on the period: a dossier ended by the period's end is judged at its end
+-- (int_dossier_lifecycle's verdict), one still open is judged at the period's end.
+agency_area_on_time as (
+
+    select
+        period_days.period_type,
+        period_days.period_start,
+        period_days.period_end,
+        dossiers.province_code,
+        dossiers.district_code,
+        dossiers.commune_code,
+        count(*) filter (
+            where case
+                when dossiers.ended_at < (period_days.period_end + 1)::timestamp
+                    then dossiers.is_on_time
+                else {{ dossier_on_time_at('(period_days.period_end + 1)::timestamp') }}
+            end
+        ) as on_time
+
+    from period_days
+    inner join dossiers
+        on period_days.received_date = dossiers.received_date
     group by 1, 2, 3, 4, 5, 6
 
 ),
@@ -106,9 +160,9 @@ agency_area_counts as (
 area_counts as (
 
     select
-        agency_area_counts.period_type,
-        agency_area_counts.period_start,
-        agency_area_counts.period_end,
+        parts.period_type,
+        parts.period_start,
+        parts.period_end,
         areas.area_level,
         areas.area_code,
         sum(received) as received,
@@ -124,12 +178,21 @@ area_counts as (
         sum(reused_data) as reused_data,
         sum(population_data) as population_data
 
-    from agency_area_counts
+    from (
+        select * from agency_area_counts
+        union all
+        select
+            period_type, period_start, period_end, province_code, district_code, commune_code,
+            0, 0, 0, 0, 0, 0, 0, 0, on_time, 0, 0, 0
+        from agency_area_on_time
+    ) as parts
+    -- a commune agency counts in its commune, its district and the province; a district agency
+    -- in its district and the province; a province-level agency in the province only
     cross join lateral (
         values
-            ('province', agency_area_counts.province_code),
-            ('district', agency_area_counts.district_code),
-            ('commune', agency_area_counts.commune_code)
+            ('province', parts.province_code),
+            ('district', parts.district_code),
+            ('commune', parts.commune_code)
     ) as areas (area_level, area_code)
     where areas.area_code is not null
     group by 1, 2, 3, 4, 5
@@ -165,17 +228,32 @@ dossier_indicators as (
 
 ----------  procedure-count indicators, province only
 
-procedure_periods as (
+daily_procedures as (
 
     select
-        period_type,
-        period_start,
-        period_end,
+        received_date,
         procedure_code,
         bool_or(is_online) as has_online_dossier,
         bool_or(has_e_result) as has_e_result_dossier
 
-    from dossier_periods
+    from dossiers
+    group by 1, 2
+
+),
+
+procedure_periods as (
+
+    select
+        period_days.period_type,
+        period_days.period_start,
+        period_days.period_end,
+        daily_procedures.procedure_code,
+        bool_or(daily_procedures.has_online_dossier) as has_online_dossier,
+        bool_or(daily_procedures.has_e_result_dossier) as has_e_result_dossier
+
+    from period_days
+    inner join daily_procedures
+        on period_days.received_date = daily_procedures.received_date
     group by 1, 2, 3, 4
 
 ),

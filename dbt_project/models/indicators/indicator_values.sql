@@ -1,5 +1,6 @@
 {{
     config(
+        pre_hook="set local work_mem = '{{ var(\"indicator_work_mem\") }}'",
         post_hook="{{ create_indicator_values_between(this.schema) }}",
         indexes=[{'columns': ['indicator_code', 'period_type', 'period_start']}],
     )
@@ -11,39 +12,42 @@
         calendar_periods.period_type,
         calendar_periods.period_start,
         calendar_periods.period_end
-    from {{ ref('fct_dossier') }} as dossiers
+    from (
+        select distinct date_trunc('month', received_date)::date as month_start
+        from {{ ref('fct_dossier') }}
+        where received_date is not null
+    ) as months
     cross join lateral (
         values
             (
                 'month',
-                date_trunc('month', dossiers.received_date)::date,
-                (date_trunc('month', dossiers.received_date) + interval '1 month - 1 day')::date
+                months.month_start,
+                (months.month_start + interval '1 month - 1 day')::date
             ),
             (
                 'quarter',
-                date_trunc('quarter', dossiers.received_date)::date,
-                (date_trunc('quarter', dossiers.received_date) + interval '3 months - 1 day')::date
+                date_trunc('quarter', months.month_start)::date,
+                (date_trunc('quarter', months.month_start) + interval '3 months - 1 day')::date
             ),
             (
                 'half_year',
                 make_date(
-                    extract(year from dossiers.received_date)::int,
-                    case when extract(month from dossiers.received_date) <= 6 then 1 else 7 end,
+                    extract(year from months.month_start)::int,
+                    case when extract(month from months.month_start) <= 6 then 1 else 7 end,
                     1
                 ),
                 (make_date(
-                    extract(year from dossiers.received_date)::int,
-                    case when extract(month from dossiers.received_date) <= 6 then 1 else 7 end,
+                    extract(year from months.month_start)::int,
+                    case when extract(month from months.month_start) <= 6 then 1 else 7 end,
                     1
                 ) + interval '6 months - 1 day')::date
             ),
             (
                 'year',
-                date_trunc('year', dossiers.received_date)::date,
-                (date_trunc('year', dossiers.received_date) + interval '1 year - 1 day')::date
+                date_trunc('year', months.month_start)::date,
+                (date_trunc('year', months.month_start) + interval '1 year - 1 day')::date
             )
     ) as calendar_periods (period_type, period_start, period_end)
-    where dossiers.received_date is not null
 {%- endset -%}
 
 {{ indicator_values_sql(periods_sql) }}

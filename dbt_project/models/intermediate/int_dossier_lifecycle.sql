@@ -89,6 +89,35 @@ lifecycle as (
 
 ),
 
+on_time_bounds as (
+
+    select
+        *,
+        -- The last on-time instant. Judged at an instant t, the dossier is on time when
+        -- t minus the time spent waiting for the supplement (from its request until it was
+        -- received, or until t while still open) is not after due_at, and no second supplement
+        -- was requested before t. That holds exactly while t <= on_time_until:
+        --  * no supplement requested by the due time: due_at;
+        --  * a supplement requested by the due time: due_at plus the wait, or never late while
+        --    it is still open;
+        --  * a second supplement request ends it at that request.
+        least(
+            second_supplement_requested_at,
+            case
+                when first_supplement_requested_at <= due_at and first_supplement_received_at is null
+                    then 'infinity'::timestamp
+                when first_supplement_requested_at <= due_at
+                    then due_at + greatest(
+                        first_supplement_received_at - first_supplement_requested_at, interval '0 seconds'
+                    )
+                else due_at
+            end
+        ) as on_time_until
+
+    from lifecycle
+
+),
+
 final as (
 
     select
@@ -107,7 +136,7 @@ final as (
             when ended_at is not null then {{ dossier_on_time_at('ended_at') }}
         end as is_on_time
 
-    from lifecycle
+    from on_time_bounds
 
 )
 

@@ -80,6 +80,7 @@ final as (
         lifecycle.first_supplement_received_at,
         lifecycle.second_supplement_requested_at,
         lifecycle.supplement_wait,
+        lifecycle.on_time_until,
         lifecycle.is_on_time,
 
         dossiers.updated_at
