@@ -141,3 +141,22 @@ def test_record_failure_writes_a_quarantined_row(settings, portal, dsn):
         ("agencies", "quarantined", "expect_column_values_to_be_in_set(CapDonVi)")
     ]
     assert rows(dsn, "select count(*) from raw.portal__agencies") == [(0,)]
+
+
+def test_awkward_values_survive_copy_unchanged(settings, portal, dsn):
+    tricky = portal.data["dossiers"][0]
+    tricky["TenTTHC"] = 'tab\there\nnew line \\ backslash \\N not null "quoted" \\.'
+    tricky["DanhSachHoSoBoSung"] = [{"NoiDungBoSung": 'bổ sung "giấy tờ"\\\n\ttab', "x": None}]
+    tricky["MaXaChuHoSo"] = ""
+    batch = extract_and_land(settings, "portal", "dossiers", "2022-01-05")
+    load_batch(dsn, batch)
+    ((name, extra, commune, email),) = rows(
+        dsn,
+        'select "TenTTHC", "DanhSachHoSoBoSung", "MaXaChuHoSo", "Email" '
+        'from raw.portal__dossiers where "MaHoSo" = %s',
+        tricky["MaHoSo"],
+    )
+    assert name == tricky["TenTTHC"]
+    assert extra == tricky["DanhSachHoSoBoSung"]
+    assert commune == ""  # an empty string stays empty, a null stays null
+    assert email == (None if tricky["Email"] is None else email)
