@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -41,10 +42,22 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     log = (tmp / "server.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dti.simulator", "--port", str(port), "--token-file", str(token_file),
-         "--log-level", "warning"],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONHASHSEED": "random"},
-        cwd=Path(__file__).parent)
+        [
+            sys.executable,
+            "-m",
+            "dti.simulator",
+            "--port",
+            str(port),
+            "--token-file",
+            str(token_file),
+            "--log-level",
+            "warning",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONHASHSEED": "random"},
+        cwd=Path(__file__).parent,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -69,27 +82,39 @@ def http(base_url: str) -> Iterator[httpx.Client]:
         yield client
 
 
-def fetch_all(client, path: str, params: dict | None = None, page_size: int = 5000,
-              each: Callable[[list[dict]], None] | None = None) -> tuple[int, list[dict]]:
+def fetch_all(
+    client,
+    path: str,
+    params: dict | None = None,
+    page_size: int = 5000,
+    each: Callable[[list[dict]], None] | None = None,
+) -> tuple[int, list[dict]]:
     """Page through an endpoint to the end (httpx.Client or fastapi TestClient); returns the
-    reported total and the items (or hands each page's items to ``each`` and keeps none)."""
+    reported total and the items (or hands each page's items to ``each`` and keeps none).
+    The next page is requested while this one is parsed, as a real extractor would."""
     items: list[dict] = []
-    page, total = 1, None
-    while True:
+
+    def get(page: int):
         r = client.get(path, params={**(params or {}), "page": page, "page_size": page_size})
         r.raise_for_status()
-        body = orjson.loads(r.content)
-        if total is None:
-            total = body["total"]
-        assert body["total"] == total, "total changed between pages"
-        assert body["page"] == page and body["page_size"] == page_size
-        if not body["items"]:
-            break
-        if each is None:
-            items.extend(body["items"])
-        else:
-            each(body["items"])
-        if page * page_size >= total:
-            break
-        page += 1
+        return r.content
+
+    with ThreadPoolExecutor(1) as pool:
+        body = orjson.loads(get(1))
+        total, page = body["total"], 1
+        pages = max(1, -(-total // page_size))
+        ahead = pool.submit(get, 2) if pages > 1 else None
+        while True:
+            assert body["total"] == total, "total changed between pages"
+            assert body["page"] == page and body["page_size"] == page_size
+            if each is None:
+                items.extend(body["items"])
+            else:
+                each(body["items"])
+            if ahead is None:
+                break
+            content = ahead.result()
+            page += 1
+            ahead = pool.submit(get, page + 1) if page < pages else None
+            body = orjson.loads(content)
     return total, items

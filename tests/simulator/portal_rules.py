@@ -14,15 +14,40 @@ def compact(items: Iterable[dict]) -> list[tuple]:
     for r in items:
         fee_positive = any((f.get("Gia") or 0) > 0 for f in r["DanhSachLePhi"])
         fee_sum = sum(f.get("Gia") or 0 for f in r["DanhSachLePhi"])
-        e_result = any(g.get("DuongDanTepTinKetQua") not in (None, "") for g in r["DanhSachGiayToKetQua"])
-        out.append((r["MaHoSo"], r["NgayCapNhat"], r["MaTTHC"], r["DonViXuLy"], r["KenhThucHien"],
-                    r["NgayTiepNhan"], r["DuocThanhToanTrucTuyen"], fee_positive, fee_sum, e_result,
-                    r["TrangThaiHoSo"]))
+        e_result = any(
+            g.get("DuongDanTepTinKetQua") not in (None, "") for g in r["DanhSachGiayToKetQua"]
+        )
+        out.append(
+            (
+                r["MaHoSo"],
+                r["NgayCapNhat"],
+                r["MaTTHC"],
+                r["DonViXuLy"],
+                r["KenhThucHien"],
+                r["NgayTiepNhan"],
+                r["DuocThanhToanTrucTuyen"],
+                fee_positive,
+                fee_sum,
+                e_result,
+                r["TrangThaiHoSo"],
+            )
+        )
     return out
 
 
-COLUMNS = ["MaHoSo", "NgayCapNhat", "MaTTHC", "DonViXuLy", "KenhThucHien", "NgayTiepNhan",
-           "DuocThanhToanTrucTuyen", "fee_positive", "fee_sum", "e_result", "TrangThaiHoSo"]
+COLUMNS = [
+    "MaHoSo",
+    "NgayCapNhat",
+    "MaTTHC",
+    "DonViXuLy",
+    "KenhThucHien",
+    "NgayTiepNhan",
+    "DuocThanhToanTrucTuyen",
+    "fee_positive",
+    "fee_sum",
+    "e_result",
+    "TrangThaiHoSo",
+]
 
 
 def latest(versions: pd.DataFrame, loaded_through: str | None = None) -> pd.DataFrame:
@@ -32,7 +57,9 @@ def latest(versions: pd.DataFrame, loaded_through: str | None = None) -> pd.Data
     if loaded_through is not None:
         nxt = (pd.Timestamp(loaded_through) + pd.Timedelta(days=1)).strftime("%Y%m%d") + "000000"
         v = v[v["NgayCapNhat"] < nxt]
-    return v.sort_values(["MaHoSo", "NgayCapNhat"]).drop_duplicates("MaHoSo", keep="last")
+    if not v["NgayCapNhat"].is_monotonic_increasing:  # served order already is
+        v = v.sort_values("NgayCapNhat", kind="stable")
+    return v.drop_duplicates("MaHoSo", keep="last")
 
 
 def received(dossiers: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
@@ -41,15 +68,20 @@ def received(dossiers: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
 
 
 def in_force(procs: pd.DataFrame, day: str) -> pd.DataFrame:
-    return procs[(procs["NgayCoHieuLuc"] <= day)
-                 & (procs["NgayHetHieuLuc"].isna() | (day < procs["NgayHetHieuLuc"].fillna("")))]
+    return procs[
+        (procs["NgayCoHieuLuc"] <= day)
+        & (procs["NgayHetHieuLuc"].isna() | (day < procs["NgayHetHieuLuc"].fillna("")))
+    ]
 
 
 def figures(dossiers: pd.DataFrame, procs: pd.DataFrame, start: str, end: str) -> dict:
     """Every province-level portal figure for the period [start, end] (yyyyMMdd)."""
     d = received(dossiers, start, end).merge(
         procs[["MaTTHC", "MucDoDVC", "CoNghiaVuTaiChinh", "CoGiayToKetQua", "TenLinhVuc"]],
-        on="MaTTHC", how="left", validate="many_to_one")
+        on="MaTTHC",
+        how="left",
+        validate="many_to_one",
+    )
     online = d["KenhThucHien"] == "2"
     out: dict = {"received": len(d), "online": int(online.sum())}
 
@@ -76,7 +108,10 @@ def figures(dossiers: pd.DataFrame, procs: pd.DataFrame, start: str, end: str) -
 
     fee_procs = in_force(procs, end)
     fee_procs = fee_procs[fee_procs["CoNghiaVuTaiChinh"] == "1"]
-    out["fee_procedures"] = (int((fee_procs["TichHopThanhToanTrucTuyen"] == "1").sum()), len(fee_procs))
+    out["fee_procedures"] = (
+        int((fee_procs["TichHopThanhToanTrucTuyen"] == "1").sum()),
+        len(fee_procs),
+    )
     ess = in_force(procs, end)
     ess = ess[ess["DVCThietYeu"] == "1"]
     out["essential"] = (int((ess["TichHopCongDVCQG"] == "1").sum()), len(ess))

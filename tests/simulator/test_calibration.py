@@ -25,8 +25,12 @@ def versions_2022(http) -> pd.DataFrame:
     """Every version updated in 2022 (what daily loads through 2022-12-31 would hold)."""
     rows: list[tuple] = []
     t0 = time.perf_counter()
-    total, _ = fetch_all(http, DOSSIERS, {"updated_from": "20220101000000", "updated_to": "20230101000000"},
-                         each=lambda items: rows.extend(R.compact(items)))
+    total, _ = fetch_all(
+        http,
+        DOSSIERS,
+        {"updated_from": "20220101000000", "updated_to": "20230101000000"},
+        each=lambda items: rows.extend(R.compact(items)),
+    )
     elapsed = time.perf_counter() - t0
     print(f"\nfetched {total:,} versions updated in 2022 in {elapsed:.1f} s")
     assert len(rows) == total
@@ -49,7 +53,12 @@ def test_h1_2022_figures(versions_2022, procedures):
 def test_h1_figures_do_not_depend_on_the_load_date(versions_2022, procedures):
     early = R.figures(R.latest(versions_2022, "20220630"), procedures, "20220101", "20220630")
     late = R.figures(R.latest(versions_2022, "20221231"), procedures, "20220101", "20220630")
-    for key in ("received", "online", "online_services_with_online_dossiers", "land_online_payments"):
+    for key in (
+        "received",
+        "online",
+        "online_services_with_online_dossiers",
+        "land_online_payments",
+    ):
         assert early[key] == late[key]
 
 
@@ -58,8 +67,10 @@ def test_online_services_in_force_on_2022_01_01(procedures):
     online = online[online["MucDoDVC"].isin(["3", "4"])]
     assert len(online) == 1_380
     assert online["CapThucHien"].value_counts().to_dict() == {"1": 1_118, "2": 183, "3": 79}
-    spring = procedures[procedures["NgayCoHieuLuc"].between("20220102", "20220630")
-                        & procedures["MucDoDVC"].isin(["3", "4"])]
+    spring = procedures[
+        procedures["NgayCoHieuLuc"].between("20220102", "20220630")
+        & procedures["MucDoDVC"].isin(["3", "4"])
+    ]
     assert len(spring) == 3
     assert 1_750 <= len(R.in_force(procedures, "20220630")) <= 1_900
     assert (R.in_force(procedures, "20220630")["MucDoDVC"] == "2").sum() > 400

@@ -20,9 +20,18 @@ def client(world):
 
 
 def test_fail_first_then_recover(client):
-    r = client.post("/_sim/faults", json={"fail_first": 2, "status": 503, "retry_after": 1,
-                                          "timeout_seconds": 0, "duplicate_record_on_page": None,
-                                          "wrong_total": False, "paths": [AGENCIES]})
+    r = client.post(
+        "/_sim/faults",
+        json={
+            "fail_first": 2,
+            "status": 503,
+            "retry_after": 1,
+            "timeout_seconds": 0,
+            "duplicate_record_on_page": None,
+            "wrong_total": False,
+            "paths": [AGENCIES],
+        },
+    )
     assert r.status_code == 200
     first, second = client.get(AGENCIES), client.get(AGENCIES)
     assert first.status_code == second.status_code == 503
@@ -32,8 +41,15 @@ def test_fail_first_then_recover(client):
 
 
 def test_429_with_retry_after_and_path_filter(client):
-    client.post("/_sim/faults", json={"fail_first": 1, "status": 429, "retry_after": 2.5,
-                                      "paths": ["/portal/api/v1/procedures"]})
+    client.post(
+        "/_sim/faults",
+        json={
+            "fail_first": 1,
+            "status": 429,
+            "retry_after": 2.5,
+            "paths": ["/portal/api/v1/procedures"],
+        },
+    )
     assert client.get(AGENCIES).status_code == 200  # not a matching path: not consumed
     r = client.get("/portal/api/v1/procedures")
     assert r.status_code == 429 and r.headers["Retry-After"] == "3"
@@ -50,7 +66,9 @@ def test_timeout_fault_sleeps(client):
 def test_corrupted_pages(client):
     params = {"updated_from": "20220315000000", "updated_to": "20220316000000", "page_size": 1000}
     clean = client.get(DOSSIERS, params={**params, "page": 2}).json()
-    client.post("/_sim/faults", json={"fail_first": 1, "duplicate_record_on_page": 2, "paths": [DOSSIERS]})
+    client.post(
+        "/_sim/faults", json={"fail_first": 1, "duplicate_record_on_page": 2, "paths": [DOSSIERS]}
+    )
     dup = client.get(DOSSIERS, params={**params, "page": 2}).json()
     assert len(dup["items"]) == 1001 and dup["items"][-1] == dup["items"][0] == clean["items"][0]
     assert dup["total"] == clean["total"]
@@ -60,7 +78,12 @@ def test_corrupted_pages(client):
 
 
 def test_reset_and_auth(client):
-    assert client.post("/_sim/faults", json={"fail_first": 5}, headers={"Authorization": "x"}).status_code == 401
+    assert (
+        client.post(
+            "/_sim/faults", json={"fail_first": 5}, headers={"Authorization": "x"}
+        ).status_code
+        == 401
+    )
     client.post("/_sim/faults", json={"fail_first": 5})
     assert client.get(AGENCIES).status_code == 503  # default status
     assert client.delete("/_sim/faults").json() == {"plan": None}

@@ -14,12 +14,18 @@ from .conftest import DOSSIERS
 
 def test_same_seed_same_bytes_across_processes(http, world):
     """The subprocess server (its own hash seed) and this process serve identical bytes."""
-    params = {"updated_from": "20230502000000", "updated_to": "20230503000000", "page": 2, "page_size": 500}
+    params = {
+        "updated_from": "20230502000000",
+        "updated_to": "20230503000000",
+        "page": 2,
+        "page_size": 500,
+    }
     served = http.get(DOSSIERS, params=params).content
     from dti.simulator.app import create_app
     from fastapi.testclient import TestClient
 
     from .conftest import AUTH, TOKEN
+
     with TestClient(create_app(TOKEN, world=world), headers=AUTH) as c:
         local = c.get(DOSSIERS, params=params).content
     assert hashlib.sha256(served).hexdigest() == hashlib.sha256(local).hexdigest()
@@ -45,7 +51,10 @@ def test_year_generation_speed():
     t0 = time.perf_counter()
     yd = world.year(2022)
     elapsed = time.perf_counter() - t0
-    print(f"\ngenerated 2022: {yd.n_dossiers:,} dossiers, {yd.n_versions:,} versions in {elapsed:.1f} s")
+    print(
+        f"\ngenerated 2022: {yd.n_dossiers:,} dossiers, {yd.n_versions:,} versions "
+        f"in {elapsed:.1f} s"
+    )
     assert elapsed < 10
 
 
@@ -76,7 +85,9 @@ def test_realistic_distributions(world):
     P = world.procedures
     vol = np.sort(np.bincount(yd.d_proc, minlength=len(P)))[::-1]
     assert vol[:20].sum() > 0.4 * vol.sum()  # long tail, a few procedures dominate
-    fields = np.array([f.name for f in __import__("dti.simulator.catalogue", fromlist=["FIELDS"]).FIELDS])
+    fields = np.array(
+        [f.name for f in __import__("dti.simulator.catalogue", fromlist=["FIELDS"]).FIELDS]
+    )
     by_field = np.bincount(P.field[yd.d_proc], minlength=len(fields))
     top = set(fields[np.argsort(-by_field)[:3]])
     assert {"Đất đai", "Hộ tịch"} <= top

@@ -25,18 +25,21 @@ def test_missing_or_wrong_token_is_401(base_url, path, header):
     assert r.status_code == 401
 
 
-@pytest.mark.parametrize("params", [
-    {"updated_from": "2022-03-15", "updated_to": "20220316000000"},
-    {"updated_from": "20221315000000", "updated_to": "20221316000000"},
-    {"updated_from": "20220315250000", "updated_to": "20220316000000"},
-    {"updated_from": "20220316000000", "updated_to": "20220316000000"},
-    {"updated_from": "20220317000000", "updated_to": "20220316000000"},
-    {"updated_to": "20220316000000"},
-    {**DAY, "page": 0},
-    {**DAY, "page": "x"},
-    {**DAY, "page_size": 0},
-    {**DAY, "page_size": 5001},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"updated_from": "2022-03-15", "updated_to": "20220316000000"},
+        {"updated_from": "20221315000000", "updated_to": "20221316000000"},
+        {"updated_from": "20220315250000", "updated_to": "20220316000000"},
+        {"updated_from": "20220316000000", "updated_to": "20220316000000"},
+        {"updated_from": "20220317000000", "updated_to": "20220316000000"},
+        {"updated_to": "20220316000000"},
+        {**DAY, "page": 0},
+        {**DAY, "page": "x"},
+        {**DAY, "page_size": 0},
+        {**DAY, "page_size": 5001},
+    ],
+)
 def test_bad_parameters_are_422(http, params):
     assert http.get(DOSSIERS, params=params).status_code == 422
 
@@ -54,7 +57,9 @@ def test_agencies(http):
     assert total == len(items) == 22 + 10 + 209
     by_level = {lv: [a for a in items if a["CapDonVi"] == lv] for lv in "123"}
     assert len(by_level["1"]) == 22 and len(by_level["2"]) == 10 and len(by_level["3"]) == 209
-    assert sorted(a["MaHuyen"] for a in by_level["2"]) == ["213"] + [str(c) for c in range(215, 224)]
+    assert sorted(a["MaHuyen"] for a in by_level["2"]) == ["213"] + [
+        str(c) for c in range(215, 224)
+    ]
     assert all(a["MaTinh"] == "24" for a in items)
     codes = {a["MaDonVi"] for a in items}
     assert [a["MaDonVi"] for a in items] == sorted(codes)
@@ -69,10 +74,25 @@ def test_procedures_shape(http):
     total, items = fetch_all(http, "/portal/api/v1/procedures")
     assert total == len(items) and 1_830 <= total <= 1_950
     assert len({p["MaTTHC"] for p in items}) == total
-    keys = {"MaTTHC", "TenTTHC", "MaLinhVuc", "TenLinhVuc", "CapThucHien", "MaCoQuanThucHien", "MucDoDVC",
-            "CoNghiaVuTaiChinh", "TichHopThanhToanTrucTuyen", "CoGiayToKetQua", "YeuCauKetQuaGiay",
-            "ThoiGianGiaiQuyet", "DonViThoiGian", "DVCThietYeu", "TichHopCongDVCQG", "NgayCoHieuLuc",
-            "NgayHetHieuLuc"}
+    keys = {
+        "MaTTHC",
+        "TenTTHC",
+        "MaLinhVuc",
+        "TenLinhVuc",
+        "CapThucHien",
+        "MaCoQuanThucHien",
+        "MucDoDVC",
+        "CoNghiaVuTaiChinh",
+        "TichHopThanhToanTrucTuyen",
+        "CoGiayToKetQua",
+        "YeuCauKetQuaGiay",
+        "ThoiGianGiaiQuyet",
+        "DonViThoiGian",
+        "DVCThietYeu",
+        "TichHopCongDVCQG",
+        "NgayCoHieuLuc",
+        "NgayHetHieuLuc",
+    }
     for p in items:
         assert set(p) == keys
         assert re.fullmatch(r"[12]\.00\d{4}", p["MaTTHC"])

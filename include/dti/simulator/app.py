@@ -4,14 +4,14 @@
 
 * ``GET /portal/api/v1/agencies?page=&page_size=``
 * ``GET /portal/api/v1/procedures?page=&page_size=``
-* ``GET /portal/api/v1/dossiers?updated_from=yyyyMMddHHmmss&updated_to=yyyyMMddHHmmss&page=&page_size=``
+* ``GET /portal/api/v1/dossiers?updated_from=&updated_to=&page=&page_size=`` (timestamps as
+  ``yyyyMMddHHmmss``)
 
 with ``Authorization: Bearer <token>`` (401 otherwise), ``page`` from 1, ``page_size`` 1..5000
 (default 1000), 422 on a malformed parameter or ``updated_from >= updated_to``; bodies are
 ``{"total", "page", "page_size", "items"}`` serialised with orjson. ``GET /health`` needs no token.
 Fault injection (``/_sim/faults``) is described in :mod:`dti.simulator.faults`.
 """
-
 
 import hmac
 import logging
@@ -38,13 +38,20 @@ TS_PATTERN = r"^\d{14}$"
 
 
 def _json(body, status_code: int = 200, headers: dict | None = None) -> Response:
-    return Response(orjson.dumps(body), status_code=status_code, media_type="application/json",
-                    headers=headers)
+    return Response(
+        orjson.dumps(body), status_code=status_code, media_type="application/json", headers=headers
+    )
 
 
-def create_app(token: str, seed: int = 2022, scale: float = 1.0, cache_dir: Path | None = None,
-               faults: dict | None = None, warm: bool = False,
-               world: PortalWorld | None = None) -> FastAPI:
+def create_app(
+    token: str,
+    seed: int = 2022,
+    scale: float = 1.0,
+    cache_dir: Path | None = None,
+    faults: dict | None = None,
+    warm: bool = False,
+    world: PortalWorld | None = None,
+) -> FastAPI:
     """The simulator app. ``warm`` generates every year in a background thread at start-up;
     ``world`` lets tests share one generated world between apps."""
     if not token:
@@ -56,38 +63,52 @@ def create_app(token: str, seed: int = 2022, scale: float = 1.0, cache_dir: Path
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         if warm:  # generate the years while the first client connects
-            threading.Thread(target=lambda: [world.year(y) for y in YEARS], name="portal-sim-warm",
-                             daemon=True).start()
+            threading.Thread(
+                target=lambda: [world.year(y) for y in YEARS], name="portal-sim-warm", daemon=True
+            ).start()
         yield
 
-    app = FastAPI(title="DTI portal simulator", version="1", docs_url=None, redoc_url=None,
-                  openapi_url=None, lifespan=lifespan)
+    app = FastAPI(
+        title="DTI portal simulator",
+        version="1",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
+    )
     app.state.world = world
     app.state.faults = fault_state
 
     def require_token(request: Request) -> None:
         given = request.headers.get("authorization", "").encode()
         if not hmac.compare_digest(given, expected):
-            raise HTTPException(status_code=401, detail="missing or wrong bearer token",
-                                headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                status_code=401,
+                detail="missing or wrong bearer token",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
 
     Auth = Annotated[None, Depends(require_token)]
     Page = Annotated[int, Query(ge=1)]
     PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 
-    def serve_page(request: Request, page: int, page_size: int,
-                   fetch: Callable[[], tuple[int, list]]) -> Response:
+    def serve_page(
+        request: Request, page: int, page_size: int, fetch: Callable[[], tuple[int, list]]
+    ) -> Response:
         plan = fault_state.take(request.url.path)
         if plan is not None:
-            log.info("portal simulator: fault on %s page %s: %s", request.url.path, page,
-                     plan.describe())
+            log.info(
+                "portal simulator: fault on %s page %s: %s", request.url.path, page, plan.describe()
+            )
             if plan.timeout_seconds:
                 time.sleep(plan.timeout_seconds)
             if plan.status is not None:
                 headers = {}
                 if plan.retry_after_header() is not None:
                     headers["Retry-After"] = plan.retry_after_header()
-                return _json({"detail": f"simulated fault (status {plan.status})"}, plan.status, headers)
+                return _json(
+                    {"detail": f"simulated fault (status {plan.status})"}, plan.status, headers
+                )
         total, items = fetch()
         if plan is not None:
             if plan.wrong_total:
@@ -96,44 +117,61 @@ def create_app(token: str, seed: int = 2022, scale: float = 1.0, cache_dir: Path
                 items = [*items, items[0]]
         if items and isinstance(items[0], str):  # dossier records arrive as ready JSON text
             head = orjson.dumps({"total": total, "page": page, "page_size": page_size})[:-1]
-            return Response(b"".join((head, b',"items":[', ",".join(items).encode(), b"]}")),
-                            media_type="application/json")
+            return Response(
+                b"".join((head, b',"items":[', ",".join(items).encode(), b"]}")),
+                media_type="application/json",
+            )
         return _json({"total": total, "page": page, "page_size": page_size, "items": items})
 
     def snapshot(records: list[dict], page: int, page_size: int) -> tuple[int, list[dict]]:
         start = (page - 1) * page_size
-        return len(records), records[start:start + page_size]
+        return len(records), records[start : start + page_size]
 
     @app.get("/health")
     def health() -> Response:
-        return _json({"status": "ok", "seed": world.seed, "scale": world.scale,
-                      "years_ready": sorted(world._years)})
+        return _json(
+            {
+                "status": "ok",
+                "seed": world.seed,
+                "scale": world.scale,
+                "years_ready": sorted(world._years),
+            }
+        )
 
     @app.get("/portal/api/v1/agencies")
-    def agencies(request: Request, _: Auth, page: Page = 1,
-                 page_size: PageSize = DEFAULT_PAGE_SIZE) -> Response:
-        return serve_page(request, page, page_size,
-                          lambda: snapshot(world.agency_records(), page, page_size))
+    def agencies(
+        request: Request, _: Auth, page: Page = 1, page_size: PageSize = DEFAULT_PAGE_SIZE
+    ) -> Response:
+        return serve_page(
+            request, page, page_size, lambda: snapshot(world.agency_records(), page, page_size)
+        )
 
     @app.get("/portal/api/v1/procedures")
-    def procedures(request: Request, _: Auth, page: Page = 1,
-                   page_size: PageSize = DEFAULT_PAGE_SIZE) -> Response:
-        return serve_page(request, page, page_size,
-                          lambda: snapshot(world.procedure_records(), page, page_size))
+    def procedures(
+        request: Request, _: Auth, page: Page = 1, page_size: PageSize = DEFAULT_PAGE_SIZE
+    ) -> Response:
+        return serve_page(
+            request, page, page_size, lambda: snapshot(world.procedure_records(), page, page_size)
+        )
 
     @app.get("/portal/api/v1/dossiers")
-    def dossiers(request: Request, _: Auth,
-                 updated_from: Annotated[str, Query(pattern=TS_PATTERN)],
-                 updated_to: Annotated[str, Query(pattern=TS_PATTERN)],
-                 page: Page = 1, page_size: PageSize = DEFAULT_PAGE_SIZE) -> Response:
+    def dossiers(
+        request: Request,
+        _: Auth,
+        updated_from: Annotated[str, Query(pattern=TS_PATTERN)],
+        updated_to: Annotated[str, Query(pattern=TS_PATTERN)],
+        page: Page = 1,
+        page_size: PageSize = DEFAULT_PAGE_SIZE,
+    ) -> Response:
         try:
             t_from, t_to = parse_ts(updated_from), parse_ts(updated_to)
         except ValueError as exc:
             raise HTTPException(status_code=422, detail=str(exc)) from exc
         if t_from >= t_to:
             raise HTTPException(status_code=422, detail="updated_from must be before updated_to")
-        return serve_page(request, page, page_size,
-                          lambda: world.page_json(t_from, t_to, page, page_size))
+        return serve_page(
+            request, page, page_size, lambda: world.page_json(t_from, t_to, page, page_size)
+        )
 
     @app.get("/_sim/faults")
     def get_faults(_: Auth) -> Response:

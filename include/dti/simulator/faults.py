@@ -47,14 +47,28 @@ class FaultPlan:
 
     @classmethod
     def from_dict(cls, spec: dict) -> FaultPlan:
-        known = {"fail_first", "status", "retry_after", "timeout_seconds", "duplicate_record_on_page",
-                 "wrong_total", "paths"}
+        known = {
+            "fail_first",
+            "status",
+            "retry_after",
+            "timeout_seconds",
+            "duplicate_record_on_page",
+            "wrong_total",
+            "paths",
+        }
         unknown = set(spec) - known
         if unknown:
             raise ValueError(f"unknown fault settings {sorted(unknown)}; known: {sorted(known)}")
         plan = cls(**spec)
-        if plan.status is None and "status" not in spec and not (
-                plan.timeout_seconds or plan.duplicate_record_on_page is not None or plan.wrong_total):
+        if (
+            plan.status is None
+            and "status" not in spec
+            and not (
+                plan.timeout_seconds
+                or plan.duplicate_record_on_page is not None
+                or plan.wrong_total
+            )
+        ):
             plan.status = 503
         if plan.fail_first < 0 or plan.timeout_seconds < 0:
             raise ValueError("fail_first and timeout_seconds must not be negative")

@@ -100,10 +100,22 @@ KEY_EPOCH = int(day_seconds(np.array([np.datetime64("2021-01-01")]))[0])
 _TS_SHIFT, _RANK_SHIFT, _DAY_SHIFT = 34, 26, 15
 _SEQ_MAX = (1 << 15) - 1
 
-ATTACHMENT_NAMES = ("Đơn đề nghị", "Tờ khai", "Bản sao Căn cước công dân", "Giấy tờ chứng minh nơi cư trú",
-                    "Giấy ủy quyền", "Bản vẽ, sơ đồ kèm theo", "Giấy tờ khác có liên quan")
-SUPPLEMENT_REASONS = ("Bổ sung bản sao giấy tờ tùy thân", "Bổ sung giấy tờ chứng minh quyền sử dụng đất",
-                      "Hoàn thiện tờ khai theo mẫu", "Bổ sung bản vẽ, sơ đồ", "Bổ sung giấy ủy quyền")
+ATTACHMENT_NAMES = (
+    "Đơn đề nghị",
+    "Tờ khai",
+    "Bản sao Căn cước công dân",
+    "Giấy tờ chứng minh nơi cư trú",
+    "Giấy ủy quyền",
+    "Bản vẽ, sơ đồ kèm theo",
+    "Giấy tờ khác có liên quan",
+)
+SUPPLEMENT_REASONS = (
+    "Bổ sung bản sao giấy tờ tùy thân",
+    "Bổ sung giấy tờ chứng minh quyền sử dụng đất",
+    "Hoàn thiện tờ khai theo mẫu",
+    "Bổ sung bản vẽ, sơ đồ",
+    "Bổ sung giấy ủy quyền",
+)
 RESULT_URL = "https://dichvucong.bacgiang.gov.vn/ketqua"
 
 
@@ -200,7 +212,9 @@ class PortalWorld:
     def _cache_file(self, year: int) -> Path | None:
         if self.cache_dir is None:
             return None
-        return self.cache_dir / f"portal_v{GENERATOR_VERSION}_s{self.seed}_x{self.scale:g}_{year}.npz"
+        return (
+            self.cache_dir / f"portal_v{GENERATOR_VERSION}_s{self.seed}_x{self.scale:g}_{year}.npz"
+        )
 
     def _load_or_generate(self, year: int) -> YearData:
         path = self._cache_file(year)
@@ -210,8 +224,13 @@ class PortalWorld:
                 return YearData(year, {k: npz[k] for k in npz.files})
         t0 = time.perf_counter()
         yd = generate_year(self, year)
-        log.info("portal simulator: generated %s (%d dossiers, %d versions) in %.1f s", year,
-                 yd.n_dossiers, yd.n_versions, time.perf_counter() - t0)
+        log.info(
+            "portal simulator: generated %s (%d dossiers, %d versions) in %.1f s",
+            year,
+            yd.n_dossiers,
+            yd.n_versions,
+            time.perf_counter() - t0,
+        )
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp.npz")
@@ -296,22 +315,37 @@ class PortalWorld:
             def q(text: str) -> str:
                 return orjson.dumps(text).decode()
 
-            files = {}
-            for j, nm in enumerate(ATTACHMENT_NAMES):
-                for ds in "01":
-                    for ru in "01":
-                        for dm in "01":
-                            files[(j, ds, ru, dm)] = (
-                                f'-TL{j + 1}","TenTepDinhKem":{q(nm)},"DuocSoHoa":"{ds}",'
-                                f'"DuocTaiSuDung":"{ru}","DuocLayTuKhoDMQG":"{dm}"}}')
+            # TaiLieuNop of every (number of files, digitised, reused bits, national-store bits)
+            # as the pieces between which the dossier code goes: ``code.join(pieces)``.
+            files: list[list[str]] = []
+            for combo in range(4 * 2 * 8 * 8):
+                nf, rest = divmod(combo, 128)
+                ds, rest = divmod(rest, 64)
+                ru, dm = divmod(rest, 8)
+                pieces = ["[" + ('{"TepDinhKemId":"' if nf else "")]
+                for j in range(nf):
+                    tail = (
+                        f'-TL{j + 1}","TenTepDinhKem":{q(ATTACHMENT_NAMES[j])},"DuocSoHoa":"{ds}",'
+                        f'"DuocTaiSuDung":"{ru >> j & 1}","DuocLayTuKhoDMQG":"{dm >> j & 1}"}}'
+                    )
+                    pieces.append(tail + (',{"TepDinhKemId":"' if j < nf - 1 else "]"))
+                if not nf:
+                    pieces[0] += "]"
+                files.append(pieces)
             self._lookups = {
-                "proc": [f'"MaTTHC":{q(c)},"TenTTHC":{q(n)}' for c, n in zip(P.code, P.name, strict=True)],
-                "proc_result": [q(FIELDS[int(f)].result) if r else None
-                                for f, r in zip(P.field, P.has_result, strict=True)],
+                "proc": [
+                    f'"MaTTHC":{q(c)},"TenTTHC":{q(n)}' for c, n in zip(P.code, P.name, strict=True)
+                ],
+                "proc_result": [
+                    q(FIELDS[int(f)].result) if r else None
+                    for f, r in zip(P.field, P.has_result, strict=True)
+                ],
                 "fee_code": [(f"LP{i:04d}-1", f"LP{i:04d}-2") for i in range(len(P))],
                 "agency": [q(c) for c in A.code],
                 "commune": [q(A.commune[a]) for a in A.commune_agency.tolist()],
-                "commune_name": [A.name[a][len("Ủy ban nhân dân "):] for a in A.commune_agency.tolist()],
+                "commune_name": [
+                    A.name[a][len("Ủy ban nhân dân ") :] for a in A.commune_agency.tolist()
+                ],
                 "files": files,
                 "reasons": [q(r) for r in SUPPLEMENT_REASONS],
             }
@@ -351,9 +385,12 @@ class PortalWorld:
         fee = yd.d_fee[d].tolist()
         fee_n = yd.d_fee_n[d].tolist()
         eres = yd.d_eres[d].tolist()
-        nfile = yd.d_nfile[d].tolist()
-        reuse = yd.d_reuse[d].tolist()
-        dmqg = yd.d_dmqg[d].tolist()
+        combo = (
+            yd.d_nfile[d].astype(np.int64) * 128
+            + yd.d_digit[d] * 64
+            + (yd.d_reuse[d] & 7) * 8
+            + (yd.d_dmqg[d] & 7)
+        ).tolist()
         female = yd.p_female[d].tolist()
         birth = yd.p_birth[d].tolist()
         sur = yd.p_sur[d].tolist()
@@ -364,8 +401,12 @@ class PortalWorld:
         mail = yd.p_mail[d].tolist()
         firm = yd.p_firm[d].tolist()
         b = yd.p_birth[d].astype(np.int64)
-        ids = yd.p_idtail[d].astype(np.int64) + 24 * 10**9 + (
-            np.where(b >= 2000, 2, 0) + yd.p_female[d]) * 10**8 + (b % 100) * 10**6
+        ids = (
+            yd.p_idtail[d].astype(np.int64)
+            + 24 * 10**9
+            + (np.where(b >= 2000, 2, 0) + yd.p_female[d]) * 10**8
+            + (b % 100) * 10**6
+        )
         cid = ids.astype("U11").tolist()
         need_sup = np.flatnonzero((yd.d_kind[d] == 3) & (st_arr != 2))
         sreq: dict[int, str | None] = {}
@@ -377,10 +418,17 @@ class PortalWorld:
         proc_part, proc_result = lk["proc"], lk["proc_result"]
         fee_code, agency_code, commune_code = lk["fee_code"], lk["agency"], lk["commune"]
         commune_name, file_tail, reasons = lk["commune_name"], lk["files"], lk["reasons"]
-        SUR, MF, MM, GF, GM = people.SURNAMES, people.MIDDLE_F, people.MIDDLE_M, people.GIVEN_F, people.GIVEN_M
+        SUR, MF, MM, GF, GM = (
+            people.SURNAMES,
+            people.MIDDLE_F,
+            people.MIDDLE_M,
+            people.GIVEN_F,
+            people.GIVEN_M,
+        )
         NGF, NGM = len(GF), len(GM)
         PRE = people.PHONE_PREFIX
         n_state = len(people.STATE_APPLICANT)
+        n_communes = len(commune_name)
         out = []
         for i in range(len(dnum)):
             p = proc[i]
@@ -395,13 +443,12 @@ class PortalWorld:
             elif at == 2:
                 owner = people.firm_name(firm[i])
             else:
-                owner = f"{people.STATE_APPLICANT[firm[i] % n_state]} {commune_name[firm[i] % len(commune_name)]}"
+                owner = (
+                    f"{people.STATE_APPLICANT[firm[i] % n_state]} "
+                    f"{commune_name[firm[i] % n_communes]}"
+                )
             ds = "1" if digit[i] else "0"
-            ru, dm = reuse[i], dmqg[i]
-            files = ",".join(
-                f'{{"TepDinhKemId":"{mhs}'
-                + file_tail[(j, ds, "1" if ru >> j & 1 else "0", "1" if dm >> j & 1 else "0")]
-                for j in range(nfile[i]))
+            files = mhs.join(file_tail[combo[i]])
             g = fee[i]
             if g < 0:
                 fees = ""
@@ -410,29 +457,42 @@ class PortalWorld:
                 fc = fee_code[p]
                 if fee_n[i] == 2 and g > 0:
                     g1 = (g * 7 // 10) // 1000 * 1000
-                    fees = (f'{{"MaPhiLePhi":"{fc[0]}","TenPhiLePhi":"Lệ phí","Gia":{g1},"HinhThucThu":"{how}"}},'
-                            f'{{"MaPhiLePhi":"{fc[1]}","TenPhiLePhi":"Phí thẩm định hồ sơ","Gia":{g - g1},'
-                            f'"HinhThucThu":"{how}"}}')
+                    fees = (
+                        f'{{"MaPhiLePhi":"{fc[0]}","TenPhiLePhi":"Lệ phí","Gia":{g1},'
+                        f'"HinhThucThu":"{how}"}},'
+                        f'{{"MaPhiLePhi":"{fc[1]}","TenPhiLePhi":"Phí thẩm định hồ sơ",'
+                        f'"Gia":{g - g1},"HinhThucThu":"{how}"}}'
+                    )
                 else:
-                    fees = f'{{"MaPhiLePhi":"{fc[0]}","TenPhiLePhi":"Lệ phí","Gia":{g},"HinhThucThu":"{how}"}}'
+                    fees = (
+                        f'{{"MaPhiLePhi":"{fc[0]}","TenPhiLePhi":"Lệ phí","Gia":{g},'
+                        f'"HinhThucThu":"{how}"}}'
+                    )
             if i in sreq:
                 got = "null" if st == 5 else f'"{srec[i]}"'
-                supp = (f'{{"HoSoBoSungId":"{mhs}-BS1","NgayYeuCauBoSung":"{sreq[i]}",'
-                        f'"NgayTiepNhanBoSung":{got},"NoiDungBoSung":{reasons[dnum[i] % 5]}}}')
+                supp = (
+                    f'{{"HoSoBoSungId":"{mhs}-BS1","NgayYeuCauBoSung":"{sreq[i]}",'
+                    f'"NgayTiepNhanBoSung":{got},"NoiDungBoSung":{reasons[dnum[i] % 5]}}}'
+                )
             else:
                 supp = ""
             rname = proc_result[p]
             if st == 10 and rname is not None:
                 e = eres[i]
                 link = f'"{RESULT_URL}/{mhs}/KQ1.pdf"' if e == 1 else ('""' if e == 2 else "null")
-                results = f'{{"GiayToId":"{mhs}-KQ1","TenGiayTo":{rname},"DuongDanTepTinKetQua":{link}}}'
+                results = (
+                    f'{{"GiayToId":"{mhs}-KQ1","TenGiayTo":{rname},"DuongDanTepTinKetQua":{link}}}'
+                )
             else:
                 results = ""
             ph = phone[i]
             phone_s = f'"{PRE[phonepre[i]]}{ph:07d}"' if ph >= 0 else "null"
             m = mail[i]
-            mail_s = (f'"{people.email(female[i], sur[i], given[i], birth[i], m, dnum[i])}"'
-                      if m >= 0 and at == 1 else "null")
+            mail_s = (
+                f'"{people.email(female[i], sur[i], given[i], birth[i], m, dnum[i])}"'
+                if m >= 0 and at == 1
+                else "null"
+            )
             x = xa[i]
             out.append(
                 f'{{"MaHoSo":"{mhs}",{proc_part[p]},"DonViXuLy":{agency_code[agency[i]]},'
@@ -443,8 +503,9 @@ class PortalWorld:
                 f'"NgayKetThucXuLy":{end[i]},"NgayTra":{ret[i]},"TrangThaiHoSo":"{st}",'
                 f'"DuocThanhToanTrucTuyen":"{paid[i]}","HoSoCoThanhPhanSoHoa":"{ds}",'
                 f'"TaiKhoanDuocXacThucVoiVNeID":"{vneid[i]}","NgayCapNhat":"{upd[i]}",'
-                f'"TaiLieuNop":[{files}],"DanhSachLePhi":[{fees}],"DanhSachHoSoBoSung":[{supp}],'
-                f'"DanhSachGiayToKetQua":[{results}]}}')
+                f'"TaiLieuNop":{files},"DanhSachLePhi":[{fees}],"DanhSachHoSoBoSung":[{supp}],'
+                f'"DanhSachGiayToKetQua":[{results}]}}'
+            )
         return out
 
 
@@ -473,7 +534,9 @@ def _day_weights(rng: np.random.Generator, days: np.ndarray) -> np.ndarray:
     w = np.where((off >= 8) & (off < 22), w * (0.55 + 0.45 * (off - 8) / 14), w)  # slow restart
     doy = (days - np.datetime64(f"{year}-01-01")).astype(np.int64)
     w = w * (0.92 + 0.16 * doy / 365)  # busier towards year end
-    w = w * np.where(np.isin((days - days.astype("datetime64[M]")).astype(np.int64), [0, 1, 2]), 1.05, 1.0)
+    w = w * np.where(
+        np.isin((days - days.astype("datetime64[M]")).astype(np.int64), [0, 1, 2]), 1.05, 1.0
+    )
     return w * rng.lognormal(0, 0.07, len(days))
 
 
@@ -542,7 +605,9 @@ def _calibrate_2022_online(rng, world, proc, day, half_of, muc, w_base, online) 
     # Off the default scale the services are not calibrated: every online service may get some.
     n_services = H1_2022_SERVICES_WITH_ONLINE if exact else len(avail)
     if len(avail) < n_services:
-        raise AssertionError(f"only {len(avail)} online services have H1 2022 dossiers, need {n_services}")
+        raise AssertionError(
+            f"only {len(avail)} online services have H1 2022 dossiers, need {n_services}"
+        )
     # Fully online services first (their dossiers are mostly online), then the busiest others.
     order = np.lexsort((-h1_count[avail], -(P.muc[avail] == 4).astype(np.int64)))
     chosen = np.zeros(len(P), dtype=bool)
@@ -570,7 +635,8 @@ def _calibrate_2022_online(rng, world, proc, day, half_of, muc, w_base, online) 
     if not (0 <= o_h2_4 <= len(h2_4) and len(forced3) <= o_h1_3 <= len(g3) and o_h1_4 <= len(g4)):
         raise AssertionError(
             f"2022 online calibration infeasible: H1 level-4 {o_h1_4}/{len(g4)}, "
-            f"H1 level-3 {o_h1_3}/{len(g3)}, H2 level-4 {o_h2_4}/{len(h2_4)}")
+            f"H1 level-3 {o_h1_3}/{len(g3)}, H2 level-4 {o_h2_4}/{len(h2_4)}"
+        )
     for g, forced, k in ((g4, forced4, o_h1_4), (g3, forced3, o_h1_3)):
         online[forced] = True
         rest = g[~online[g]]
@@ -591,27 +657,38 @@ def _lifecycle(rng, world: PortalWorld, proc, day, channel):
     recv_ts = day_seconds(day) + office_clock(minute) + sec
     recv_wm = bi * WORK_MINUTES_PER_DAY + np.where(bday, minute, 0)
     online = channel == 2
-    lag = np.where(online, rng.exponential(16 * 3600, n).astype(np.int64) + 60,
-                   rng.integers(60, 1200, n))
+    lag = np.where(
+        online, rng.exponential(16 * 3600, n).astype(np.int64) + 60, rng.integers(60, 1200, n)
+    )
     submit_ts = recv_ts - lag
 
     unit = np.array(P.legal_unit)[proc]
     lt = P.legal_time[proc]
-    legal_wm = np.where(unit == "gio", lt * 60, np.where(unit == "ngay", lt * 480 * 5 / 7, lt * 480))
+    legal_wm = np.where(
+        unit == "gio", lt * 60, np.where(unit == "ngay", lt * 480 * 5 / 7, lt * 480)
+    )
     legal_wm = np.maximum(legal_wm, 60).astype(np.int64)
     due_wm = recv_wm + legal_wm
 
     quick = unit == "gio"
     r = rng.random(n)
-    kind = np.where(quick, np.where(r < 0.72, 0, np.where(r < 0.985, 1, 4)),
-                    np.select([r < 0.10, r < 0.60, r < 0.86, r < 0.93, r < 0.97], [0, 1, 2, 3, 4], 5))
+    kind = np.where(
+        quick,
+        np.where(r < 0.72, 0, np.where(r < 0.985, 1, 4)),
+        np.select([r < 0.10, r < 0.60, r < 0.86, r < 0.93, r < 0.97], [0, 1, 2, 3, 4], 5),
+    )
     kind = kind.astype(np.int8)
     proc_wm = recv_wm + rng.integers(5, 180, n)
     late = rng.random(n) < 0.045
     frac = rng.beta(2.0, 2.6, n)
-    end_wm = np.where(late, due_wm + 30 + (rng.random(n) * np.minimum(legal_wm * 0.5, 20 * 480)).astype(np.int64),
-                      recv_wm + (legal_wm * frac).astype(np.int64))
-    end_wm = np.where(kind == 0, recv_wm + (np.minimum(legal_wm, 240) * rng.random(n)).astype(np.int64), end_wm)
+    end_wm = np.where(
+        late,
+        due_wm + 30 + (rng.random(n) * np.minimum(legal_wm * 0.5, 20 * 480)).astype(np.int64),
+        recv_wm + (legal_wm * frac).astype(np.int64),
+    )
+    end_wm = np.where(
+        kind == 0, recv_wm + (np.minimum(legal_wm, 240) * rng.random(n)).astype(np.int64), end_wm
+    )
     sreq_wm = proc_wm + 30 + ((end_wm - proc_wm) * 0.3).astype(np.int64)
     srec_wm = sreq_wm + rng.integers(240, 3 * 480, n)
     end_wm = np.where(kind == 3, np.maximum(end_wm, srec_wm + 60), end_wm)
@@ -631,8 +708,18 @@ def _lifecycle(rng, world: PortalWorld, proc, day, channel):
     ret_ts = np.where(kind == 2, np.maximum(ts(ret_wm), end_ts + 60), end_ts)
     stop_ts = np.maximum(ts(stop_wm), proc_ts + 60)
     due_ts = ts(due_wm)
-    return dict(d_recv=recv_ts, d_submit=submit_ts, d_due=due_ts, d_proc_ts=proc_ts, d_sreq=sreq_ts,
-                d_srec=srec_ts, d_end=end_ts, d_ret=ret_ts, d_stop=stop_ts, d_kind=kind)
+    return dict(
+        d_recv=recv_ts,
+        d_submit=submit_ts,
+        d_due=due_ts,
+        d_proc_ts=proc_ts,
+        d_sreq=sreq_ts,
+        d_srec=srec_ts,
+        d_end=end_ts,
+        d_ret=ret_ts,
+        d_stop=stop_ts,
+        d_kind=kind,
+    )
 
 
 def generate_year(world: PortalWorld, year: int) -> YearData:
@@ -666,25 +753,42 @@ def generate_year(world: PortalWorld, year: int) -> YearData:
 
     channel = _pick_online(rng, world, year, proc, day, half_of)
     cols: dict[str, np.ndarray] = {
-        "d_proc": proc.astype(np.int32), "d_day": day.astype(np.int64).astype(np.int32),
-        "d_agency": agency.astype(np.int16), "d_xa": xa.astype(np.int16), "d_channel": channel,
+        "d_proc": proc.astype(np.int32),
+        "d_day": day.astype(np.int64).astype(np.int32),
+        "d_agency": agency.astype(np.int16),
+        "d_xa": xa.astype(np.int16),
+        "d_channel": channel,
     }
     life = _lifecycle(rng, world, proc, day, channel)
     cols.update(life)
     kind = life["d_kind"]
 
     field_code = world._field_code[P.field[proc]]
-    firmish = np.isin(field_code, ["G04-DN", "G04-DT", "G04-HX", "G20-KC", "G06-DI", "G09-KS", "G09-TN"])
+    firmish = np.isin(
+        field_code, ["G04-DN", "G04-DT", "G04-HX", "G20-KC", "G06-DI", "G09-KS", "G09-TN"]
+    )
     r = rng.random(n)
-    cols["d_atype"] = np.where(firmish, np.where(r < 0.88, 2, np.where(r < 0.95, 1, 4)),
-                               np.select([r < 0.955, r < 0.975, r < 0.99], [1, 2, 3], 4)).astype(np.int8)
+    cols["d_atype"] = np.where(
+        firmish,
+        np.where(r < 0.88, 2, np.where(r < 0.95, 1, 4)),
+        np.select([r < 0.955, r < 0.975, r < 0.99], [1, 2, 3], 4),
+    ).astype(np.int8)
     online = channel == 2
-    cols["d_digit"] = np.where(online, rng.random(n) < 0.9, rng.random(n) < DIGITISED_SHARE[year]).astype(np.int8)
+    cols["d_digit"] = np.where(
+        online, rng.random(n) < 0.9, rng.random(n) < DIGITISED_SHARE[year]
+    ).astype(np.int8)
     vneid_p = VNEID_SHARE[year] * np.where(half_of == 1, 1.5, 0.6)
     cols["d_vneid"] = (online & (rng.random(n) < vneid_p)).astype(np.int8)
     cols["d_nfile"] = rng.choice(np.array([1, 2, 3], dtype=np.int8), n, p=[0.35, 0.4, 0.25])
-    cols["d_reuse"] = (rng.integers(0, 32, n) & rng.integers(0, 32, n) & rng.integers(0, 32, n)).astype(np.int8)
-    dm = rng.integers(0, 32, n) & rng.integers(0, 32, n) & rng.integers(0, 32, n) & rng.integers(0, 32, n)
+    cols["d_reuse"] = (
+        rng.integers(0, 32, n) & rng.integers(0, 32, n) & rng.integers(0, 32, n)
+    ).astype(np.int8)
+    dm = (
+        rng.integers(0, 32, n)
+        & rng.integers(0, 32, n)
+        & rng.integers(0, 32, n)
+        & rng.integers(0, 32, n)
+    )
     cols["d_dmqg"] = np.where(year >= 2022, dm, 0).astype(np.int8)
 
     # Fees and online payments.
@@ -732,7 +836,9 @@ def generate_year(world: PortalWorld, year: int) -> YearData:
         q = exact_count(len(with_dossiers), *DIGITISED_RESULT_PROCEDURE_RATE_2022)
         cand_procs = np.unique(proc[eligible])
         if len(cand_procs) < q:
-            raise AssertionError(f"only {len(cand_procs)} procedures can have an electronic result, need {q}")
+            raise AssertionError(
+                f"only {len(cand_procs)} procedures can have an electronic result, need {q}"
+            )
         vol = np.bincount(proc, minlength=len(P))[cand_procs].astype(float)
         q_procs = cand_procs[weighted_pick(rng, np.sqrt(vol), q)]
         in_q = np.zeros(len(P), dtype=bool)
@@ -760,7 +866,9 @@ def generate_year(world: PortalWorld, year: int) -> YearData:
     seq = np.empty(n, dtype=np.int64)
     seq[o] = np.arange(n) - grp_start + 1
     if seq.max() > _SEQ_MAX:
-        raise ValueError(f"scale {scale} gives {seq.max()} dossiers per agency and day; at most {_SEQ_MAX}")
+        raise ValueError(
+            f"scale {scale} gives {seq.max()} dossiers per agency and day; at most {_SEQ_MAX}"
+        )
     cols["d_seq"] = seq.astype(np.int32)
 
     # Versions.
@@ -770,8 +878,15 @@ def generate_year(world: PortalWorld, year: int) -> YearData:
         m = np.flatnonzero(kind == k)
         for j, st in enumerate(statuses):
             slots_status[m, j] = st
-            src = {2: "d_recv", 4: "d_proc_ts", 5: "d_sreq", 9: "d_end", 10: "d_ret", 7: "d_stop",
-                   8: "d_stop"}[st]
+            src = {
+                2: "d_recv",
+                4: "d_proc_ts",
+                5: "d_sreq",
+                9: "d_end",
+                10: "d_ret",
+                7: "d_stop",
+                8: "d_stop",
+            }[st]
             if k == 3 and st == 4:
                 src = "d_srec"
             slots_ts[m, j] = life[src][m]
@@ -780,8 +895,12 @@ def generate_year(world: PortalWorld, year: int) -> YearData:
     v_status = slots_status[valid]
     v_ts = slots_ts[valid]
     day_idx = (day - np.datetime64("2021-01-01")).astype(np.int64)
-    v_key = ((v_ts - KEY_EPOCH) << _TS_SHIFT) | (A.rank[agency[v_dossier]] << _RANK_SHIFT) \
-        | (day_idx[v_dossier] << _DAY_SHIFT) | seq[v_dossier]
+    v_key = (
+        ((v_ts - KEY_EPOCH) << _TS_SHIFT)
+        | (A.rank[agency[v_dossier]] << _RANK_SHIFT)
+        | (day_idx[v_dossier] << _DAY_SHIFT)
+        | seq[v_dossier]
+    )
     so = np.argsort(v_key, kind="stable")
     cols["v_dossier"] = v_dossier[so].astype(np.int32)
     cols["v_status"] = v_status[so]
