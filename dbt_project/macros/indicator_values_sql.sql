@@ -289,7 +289,8 @@ digitised_result_procedures as (
         periods.period_start,
         periods.period_end,
         'DVC_DIGITISED_RESULT_PROCEDURE_RATE' as indicator_code,
-        count(*) filter (where procedure_periods.has_e_result_dossier) as numerator,
+        count(procedure_periods.procedure_code) filter (where procedure_periods.has_e_result_dossier)
+            as numerator,
         count(procedure_periods.procedure_code) as denominator
 
     from periods

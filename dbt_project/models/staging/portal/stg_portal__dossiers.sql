@@ -84,7 +84,7 @@ dossiers_with_lists as (
         select
             count(*) as result_document_count,
             -- an electronic result is a result document whose link is neither null nor empty
-            count(*) filter (where nullif(trim(item ->> 'DuongDanTepTinKetQua'), '') is not null)
+            count(*) filter (where nullif(item ->> 'DuongDanTepTinKetQua', '') is not null)
                 as e_result_document_count
         from {{ json_items('dossiers."DanhSachGiayToKetQua"') }} as item
     ) as result_documents
