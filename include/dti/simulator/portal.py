@@ -60,7 +60,7 @@ from .worktime import (
 
 log = logging.getLogger(__name__)
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # bump whenever generated data change: names the on-disk cache
 YEARS = (2021, 2022, 2023)
 
 # Calibration targets (docs/indicators_portal.md).
