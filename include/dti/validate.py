@@ -106,6 +106,8 @@ _NOT_JSON = object()
 def _parse(text: Any) -> Any:
     if text is None or text is pd.NA or (isinstance(text, float) and math.isnan(text)):
         return None
+    if text == "[]":
+        return []
     try:
         return json.loads(text)
     except (TypeError, ValueError):
@@ -121,16 +123,17 @@ def _op_to_number(df: pd.DataFrame, spec: dict[str, Any], lists: _Lists) -> pd.S
 
 
 def _op_json_list_errors(df: pd.DataFrame, spec: dict[str, Any], lists: _Lists) -> pd.Series:
-    def errors(row: tuple[Any, ...]) -> str | None:
-        bad = [
-            f"{name}: {'not JSON' if value is _NOT_JSON else 'not a list'}"
-            for name, value in zip(spec["sources"], row, strict=True)
-            if value is not None and not isinstance(value, list)
-        ]
-        return "; ".join(bad) or None
-
-    cols = [lists(c) for c in spec["sources"]]
-    return pd.Series([errors(r) for r in zip(*cols, strict=True)], index=df.index, dtype=object)
+    # Landing writes list fields with json.dumps, so the text is JSON by construction; what can
+    # still be wrong is the shape (an object or a scalar where the contract says a list).
+    out = pd.Series([None] * len(df), index=df.index, dtype=object)
+    for name in spec["sources"]:
+        text = df[name]
+        bad = text.notna() & ~text.fillna("[").str.lstrip().str.startswith("[")
+        for i in bad[bad].index:
+            parsed = lists(name)[df.index.get_loc(i)]
+            problem = f"{name}: {'not JSON' if parsed is _NOT_JSON else 'not a list'}"
+            out[i] = problem if out[i] is None else f"{out[i]}; {problem}"
+    return out
 
 
 def _op_list_min(df: pd.DataFrame, spec: dict[str, Any], lists: _Lists) -> pd.Series:
@@ -270,6 +273,8 @@ class BatchValidator:
 
             self._context = gx.get_context(mode="ephemeral")
             self._context.variables.progress_bars = ProgressBarsConfig(globally=False)
+            # GX logs a few INFO lines per expectation and run; they would bury the task log.
+            logging.getLogger("great_expectations").setLevel(logging.WARNING)
             self._datasource = self._context.data_sources.add_pandas("dti_landing")
         spec = read_suite(self.suites_directory, suite_name)
         suite = self._context.suites.add(
@@ -303,6 +308,8 @@ class BatchValidator:
         """
         from dti.sources import get_entity
 
+        if isinstance(batch, LandedBatch | dict) and not LandedBatch.coerce(batch).folder.is_dir():
+            self._raise_if_quarantined(LandedBatch.coerce(batch))
         batch = LandedBatch.coerce(batch)
         entity = get_entity(batch.source, batch.entity)
         t0 = time.perf_counter()
@@ -382,6 +389,18 @@ class BatchValidator:
             )
         log.error("%s", message)
         raise ValidationFailed(message, outcome)
+
+    def _raise_if_quarantined(self, batch: LandedBatch) -> None:
+        folder = self.data_dir / "quarantine" / batch.source / batch.entity / batch.interval
+        if (folder / REASON_NAME).is_file():
+            reason = (folder / REASON_NAME).read_text().strip()
+            raise FileNotFoundError(
+                f"{batch.label}: the batch is no longer in the landing zone, it was quarantined "
+                f"in {folder}; land the interval again once the cause is fixed.\n{reason}"
+            )
+        raise FileNotFoundError(
+            f"{batch.label}: {batch.folder} does not exist; land the interval again"
+        )
 
     def _store_result(self, batch: LandedBatch, suite: str, doc: dict[str, Any]) -> Path:
         folder = self.data_dir / "gx" / "validations" / suite / batch.interval

@@ -129,6 +129,9 @@ def test_dirty_fixture_fails_by_name_and_is_quarantined(tmp_path, fixture_portal
     assert not batch.folder.exists()
     assert doc["expect_failed"][0] in (quarantined / "reason.txt").read_text()
     assert json.loads((quarantined / "validation_result.json").read_text())["success"] is False
+    # A retry of the task (Airflow retries) is told where the batch went.
+    with pytest.raises(FileNotFoundError, match="quarantined"):
+        validate_batch(settings, batch.to_dict(), PROCEDURE_CODES)
 
 
 def test_an_empty_day_passes(tmp_path, fixture_portal):
@@ -150,12 +153,12 @@ def test_dossiers_need_the_catalogue(tmp_path, fixture_portal):
 def test_a_5000_row_day_validates_quickly_with_a_reused_context(tmp_path):
     """Range loads validate ~30 days per task: the per-batch cost must stay well under seconds."""
     fake = FakePortal(
-        data={"dossiers": [r for d in (5, 6, 7) for r in dossiers(f"2022-01-{d:02d}", 5000, d)]}
+        data={"dossiers": [r for d in (5, 6) for r in dossiers(f"2022-01-{d:02d}", 5000, d)]}
     )
     with PortalServer(fake):
         settings = make_settings(tmp_path, fake.url, DTI_HTTP_PAGE_SIZE="5000")
         batches = [
-            extract_and_land(settings, "portal", "dossiers", f"2022-01-{d:02d}") for d in (5, 6, 7)
+            extract_and_land(settings, "portal", "dossiers", f"2022-01-{d:02d}") for d in (5, 6)
         ]
     validator = BatchValidator.for_settings(settings)
     params = {"known_procedure_codes": PROCEDURE_CODES}
