@@ -12,6 +12,9 @@ import pytest
 from . import portal_rules as R
 from .conftest import DOSSIERS, fetch_all
 
+# Fetches every version updated in 2022 (1.7 million records) over HTTP.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def procedures(http) -> pd.DataFrame:
