@@ -238,6 +238,16 @@ def _describe_failure(result: dict[str, Any]) -> str:
         )
         for sample in samples[:SAMPLE_ROWS]:
             line += f"\n    e.g. {json.dumps(sample, ensure_ascii=False, default=str)}"
+    elif config["type"] == "expect_table_columns_to_match_ordered_list" and isinstance(
+        detail.get("observed_value"), list
+    ):
+        expected = list(config.get("kwargs", {}).get("column_list") or [])
+        observed = detail["observed_value"]
+        missing = [c for c in expected if c not in observed]
+        extra = [c for c in observed if c not in expected]
+        line = f"- {expectation_label(config)}: missing {missing}, unexpected {extra}"
+        if not missing and not extra:
+            line += " (same columns, different order)"
     elif "observed_value" in detail:
         line += f": observed {_short(detail['observed_value'], 300)}"
         if "details" in detail and isinstance(detail["details"], dict):

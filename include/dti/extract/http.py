@@ -245,7 +245,7 @@ class PagedClient:
                     seen[key] = page
                 records.append(item)
             sizes.append(len(items))
-            log.debug("%s: %d items (%d/%d)", page_label, len(items), len(records), total)
+            log.info("%s: %d items (%d of %d)", page_label, len(items), len(records), total)
             if len(records) > total:
                 raise SourceTotalMismatch(
                     f"{page_label}: received {len(records)} records, more than the reported "
