@@ -106,9 +106,9 @@ def down() -> None:
 
 def _dbt_parse(settings: Settings) -> None:
     """Write dbt's manifest, which the transform DAG reads instead of running dbt at parse time."""
-    from dti.transform import parse
+    from dti.transform import parse_if_stale
 
-    parse(settings)
+    parse_if_stale(settings)
 
 
 def _logfile(settings: Settings, name: str) -> Path | None:

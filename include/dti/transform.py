@@ -15,6 +15,28 @@ from dti.warehouse import dbt_env
 log = logging.getLogger(__name__)
 
 
+def manifest_is_stale(settings: Settings) -> bool:
+    """True when a project file is newer than the manifest (or there is no manifest)."""
+    project = settings.dbt_project_dir
+    manifest = project / "target" / "manifest.json"
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    sources = [project / "dbt_project.yml", project / "profiles.yml"]
+    for folder in ("models", "macros", "seeds", "tests"):
+        sources.extend(p for p in (project / folder).rglob("*") if p.is_file())
+    return any(p.stat().st_mtime > built for p in sources if p.exists())
+
+
+def parse_if_stale(settings: Settings) -> bool:
+    """Parse only when the project changed: a fresh parse would make the next dbt run, inside
+    the transform DAG, parse the whole project again instead of reusing its partial parse."""
+    if manifest_is_stale(settings):
+        parse(settings)
+        return True
+    return False
+
+
 def parse(settings: Settings) -> None:
     """`dbt parse` in this process; raises with dbt's message when the project does not parse."""
     from dbt.cli.main import dbtRunner
