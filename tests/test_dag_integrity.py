@@ -22,7 +22,7 @@ socket.socket.connect = _refuse
 socket.create_connection = _refuse
 import psycopg
 psycopg.connect = _refuse
-import airflow.sdk  # Airflow itself is loaded before parsing, as in the DAG processor
+import airflow.sdk, airflow.models.dagrun  # loaded before parsing, as in the DAG processor
 from airflow.dag_processing.dagbag import DagBag
 started = time.monotonic()
 bag = DagBag(dag_folder=sys.argv[1])
