@@ -8,7 +8,6 @@ key gives every person a new token.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from collections.abc import Iterable
 from typing import Any
@@ -31,8 +30,8 @@ def pseudonymise_value(value: Any, key: bytes) -> str | None:
         return None
     if not key:
         raise ValueError("the pseudonymisation key is empty: set DTI_PSEUDONYM_KEY")
-    digest = hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
-    return PREFIX + digest[:_HEX_CHARS]
+    digest = hmac.digest(key, text.encode("utf-8"), "sha256")
+    return PREFIX + digest.hex()[:_HEX_CHARS]
 
 
 def pseudonymise_records(
@@ -40,11 +39,19 @@ def pseudonymise_records(
 ) -> list[dict[str, Any]]:
     """Copies of ``records`` with ``fields`` replaced by their tokens (other fields untouched)."""
     fields = tuple(fields)
+    tokens: dict[Any, str | None] = {}  # a person recurs across the versions of a batch
     out: list[dict[str, Any]] = []
     for record in records:
         copy = dict(record)
         for name in fields:
             if name in copy:
-                copy[name] = pseudonymise_value(copy[name], key)
+                value = copy[name]
+                if not isinstance(value, str):
+                    copy[name] = pseudonymise_value(value, key)
+                    continue
+                token = tokens.get(value)
+                if token is None:
+                    token = tokens[value] = pseudonymise_value(value, key)
+                copy[name] = token
         out.append(copy)
     return out

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import orjson
 
 log = logging.getLogger(__name__)
 
@@ -162,8 +163,8 @@ class PagedClient:
                 status = response.status_code
                 if status < 400:
                     try:
-                        return response.json(), attempt
-                    except ValueError as exc:
+                        return orjson.loads(response.content), attempt
+                    except orjson.JSONDecodeError as exc:
                         raise SourceFormatError(
                             f"{label}: the response is not JSON ({exc}); first bytes: "
                             f"{response.text[:200]!r}"
