@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 
@@ -200,7 +201,7 @@ def test_stages_audit_a_quarantined_batch_and_load_nothing(tmp_path, fixture_por
     assert fees >= 0  # the earlier, valid load of the day is what the warehouse still holds
 
 
-def test_data_docs_are_built_from_the_kept_results(tmp_path, fixture_portal):
+def test_data_docs_are_built_from_the_kept_results(tmp_path, fixture_portal, caplog):
     settings = make_settings(tmp_path, fixture_portal.url)
     batch = extract_and_land(settings, "portal", "procedures", "2022-01-05")
     validate_batch(settings, batch)
@@ -209,5 +210,6 @@ def test_data_docs_are_built_from_the_kept_results(tmp_path, fixture_portal):
         validate_batch(settings, extract_and_land(settings, "portal", "agencies", "2022-01-05"))
     index = build_data_docs(settings)
     assert index.name == "index.html" and index.is_file()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR and "render" in r.name]
     pages = list(index.parent.rglob("*.html"))
     assert any("portal__agencies" in p.read_text() for p in pages)
