@@ -30,8 +30,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import pyarrow.parquet as pq
 
-from dti.land import verify_checksum
+from dti.land import latest_landed, verify_checksum
 from dti.records import LandedBatch, ValidationOutcome, to_local
+from dti.sources import get_entity
 
 if TYPE_CHECKING:
     from dti.config import Settings
@@ -273,7 +274,7 @@ class BatchValidator:
     def for_settings(cls, settings: Settings) -> BatchValidator:
         return cls(settings.data_dir, suites_dir(settings))
 
-    def _definition(self, suite_name: str, key: tuple[str, ...]) -> tuple[Any, dict[str, Any]]:
+    def _definition(self, suite_name: str) -> tuple[Any, dict[str, Any]]:
         if suite_name in self._definitions:
             return self._definitions[suite_name]
         import great_expectations as gx  # slow to import: only when a batch is validated
@@ -316,15 +317,13 @@ class BatchValidator:
         (``source_total``, ``interval_start_number``, ``interval_end_number``), e.g.
         ``known_procedure_codes`` or ``province_codes``.
         """
-        from dti.sources import get_entity
-
         if isinstance(batch, LandedBatch | dict) and not LandedBatch.coerce(batch).folder.is_dir():
             self._raise_if_quarantined(LandedBatch.coerce(batch))
         batch = LandedBatch.coerce(batch)
         entity = get_entity(batch.source, batch.entity)
         t0 = time.perf_counter()
         verify_checksum(batch)
-        definition, spec = self._definition(entity.suite_name, entity.record_key)
+        definition, spec = self._definition(entity.suite_name)
         interval = batch.interval_obj
         params: dict[str, Any] = {
             "source_total": batch.source_total,
@@ -467,9 +466,6 @@ def reference_parameters(settings: Settings, source: str, entity: str) -> dict[s
 
     E.g. ``known_procedure_codes`` for portal dossiers, from the latest landed procedures batch.
     """
-    from dti.land import latest_landed
-    from dti.sources import get_entity
-
     out: dict[str, Any] = {}
     for name, (ref_entity, column) in get_entity(source, entity).reference_sets.items():
         ref = latest_landed(settings.data_dir, source, ref_entity)
