@@ -3,6 +3,7 @@
 extracted, landed, validated and loaded as its own interval, as the nightly DAG does."""
 
 from airflow.sdk import Param, dag, get_current_context, task
+
 from dti.config import load_settings
 from dti.dags import DEFAULT_ARGS, START_DATE, all_raw_assets, source_names
 
@@ -36,12 +37,23 @@ def range_load():
 
     @task(outlets=all_raw_assets(), max_active_tis_per_dag=1)
     def load_chunk(chunk: dict) -> dict:
+        from airflow.exceptions import AirflowFailException
+
+        from dti.pipeline import IntervalsQuarantined
         from dti.pipeline import load_chunk as load
 
-        return load(
-            load_settings(), chunk["source"], chunk["first_day"], chunk["last_day"],
-            skip_loaded=chunk["skip_loaded"],
-        ).to_dict()
+        # A retry keeps the days this task already loaded.
+        retried = get_current_context()["ti"].try_number > 1
+        try:
+            return load(
+                load_settings(),
+                chunk["source"],
+                chunk["first_day"],
+                chunk["last_day"],
+                skip_loaded=chunk["skip_loaded"] or retried,
+            ).to_dict()
+        except IntervalsQuarantined as err:
+            raise AirflowFailException(str(err)) from err  # bad data: retrying cannot help
 
     load_chunk.expand(chunk=plan())
 

@@ -4,6 +4,7 @@ a task that builds it and then runs its tests, scheduled whenever a load changes
 from airflow.sdk import dag
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior
+
 from dti.dags import DBT_PROJECT_DIR, DEFAULT_ARGS, START_DATE, any_raw_asset
 
 

@@ -30,10 +30,15 @@ total = time.monotonic() - started
 out = {
     "errors": {k: str(v) for k, v in bag.import_errors.items()},
     "total": total,
-    "files": {s.file: getattr(s.duration, "total_seconds", lambda: s.duration)() for s in bag.dagbag_stats},
+    "files": {
+        s.file: getattr(s.duration, "total_seconds", lambda: s.duration)()
+        for s in bag.dagbag_stats
+    },
     "dags": {
         dag_id: {
-            "schedule": str(getattr(dag.timetable, "summary", None) or type(dag.timetable).__name__),
+            "schedule": str(
+                getattr(dag.timetable, "summary", None) or type(dag.timetable).__name__
+            ),
             "tasks": {t.task_id: t.retries for t in dag.tasks},
             "tags": sorted(dag.tags),
             "owner": dag.owner,
@@ -52,9 +57,17 @@ def parsed(tmp_path_factory) -> dict:
     env.update(DTI_LOCAL_DIR=str(local))
     # The transform DAG renders from dbt's manifest: write it first (dbt parse needs no database).
     subprocess.run(
-        [sys.executable, "-c", "from dti.config import load_settings; from dti.transform import "
-         "parse; parse(load_settings())"],
-        env=env, check=True, cwd=ROOT, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-c",
+            "from dti.config import load_settings; from dti.transform import "
+            "parse; parse(load_settings())",
+        ],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        timeout=300,
     )
     from dti.airflow_runner import airflow_env
     from dti.config import load_settings
@@ -62,11 +75,15 @@ def parsed(tmp_path_factory) -> dict:
     env.update(airflow_env(load_settings(env)))
     result = subprocess.run(
         [sys.executable, "-c", PROBE, str(ROOT / "dags")],
-        env=env, capture_output=True, text=True, cwd=ROOT, timeout=300,
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
     )
     line = next((ln for ln in result.stdout.splitlines() if ln.startswith("PROBE")), None)
     assert line, f"probe failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    return json.loads(line[len("PROBE"):])
+    return json.loads(line[len("PROBE") :])
 
 
 def test_no_import_errors(parsed):

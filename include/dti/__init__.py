@@ -1,3 +1,3 @@
-"""DTI warehouse: a province's digital-transformation indicators, nightly, from its source systems."""
+"""DTI warehouse: a province's digital-transformation indicators, nightly, from its sources."""
 
 __version__ = "0.1.0"

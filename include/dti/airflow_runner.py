@@ -67,7 +67,9 @@ def ensure_metadata_db(settings: Settings) -> None:
         [str(airflow_bin), "db", "migrate"], capture_output=True, text=True, env=os.environ.copy()
     )
     if result.returncode != 0:
-        raise RuntimeError(f"airflow db migrate failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+        raise RuntimeError(
+            f"airflow db migrate failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        )
     marker.write_text("ok\n")
 
 
@@ -121,7 +123,9 @@ def get_dag(settings: Settings, dag_id: str):
         raise RuntimeError(f"DAG files failed to import:\n{errors}")
     dag = bag.get_dag(dag_id)
     if dag is None:
-        raise KeyError(f"no DAG {dag_id!r} in {settings.home / 'dags'}; known: {sorted(bag.dag_ids)}")
+        raise KeyError(
+            f"no DAG {dag_id!r} in {settings.home / 'dags'}; known: {sorted(bag.dag_ids)}"
+        )
     return dag
 
 

@@ -66,7 +66,9 @@ def _day(value: str, option: str) -> date:
 
 @app.callback()
 def main(
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Airflow's own output.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show Airflow's own output.")
+    ] = False,
 ) -> None:
     _setup_logging(verbose)
     os.environ["DTI_VERBOSE"] = "1" if verbose else ""
@@ -130,9 +132,15 @@ def _run_range(
     started = time.monotonic()
     try:
         run_dag(
-            settings, "range_load",
-            conf={"source": source, "from": first.isoformat(), "to": last.isoformat(),
-                  "chunk": chunk, "skip_loaded": skip_loaded},
+            settings,
+            "range_load",
+            conf={
+                "source": source,
+                "from": first.isoformat(),
+                "to": last.isoformat(),
+                "chunk": chunk,
+                "skip_loaded": skip_loaded,
+            },
             logfile=logfile,
         )
     except RuntimeError as err:
@@ -148,8 +156,9 @@ def _run_day(settings: Settings, source: str, day: date) -> None:
     _say(f"loading {source} {day} through Airflow (nightly_{source})")
     started = time.monotonic()
     try:
-        run_dag(settings, f"nightly_{source}", logical_date=nightly_logical_date(day),
-                logfile=logfile)
+        run_dag(
+            settings, f"nightly_{source}", logical_date=nightly_logical_date(day), logfile=logfile
+        )
     except RuntimeError as err:
         _explain_failures(settings, started)
         _fail(str(err))
@@ -205,14 +214,22 @@ def _sources(source: str | None) -> list[str]:
 
 @app.command()
 def run(
-    day: Annotated[str | None, typer.Option("--date", help="One local day (YYYY-MM-DD), as the nightly run.")] = None,
+    day: Annotated[
+        str | None, typer.Option("--date", help="One local day (YYYY-MM-DD), as the nightly run.")
+    ] = None,
     from_: Annotated[str | None, typer.Option("--from", help="First day of a range.")] = None,
     to: Annotated[str | None, typer.Option("--to", help="Last day of a range (inclusive).")] = None,
     source: Annotated[str | None, typer.Option(help="Only this source (default: all).")] = None,
-    chunk: Annotated[str, typer.Option(help="Days per Airflow task in a range: month, week, day.")] = "month",
+    chunk: Annotated[
+        str, typer.Option(help="Days per Airflow task in a range: month, week, day.")
+    ] = "month",
     transform: Annotated[bool, typer.Option(help="Build the dbt models afterwards.")] = True,
-    skip_loaded: Annotated[bool, typer.Option(
-        "--skip-loaded", help="In a range, leave days whose last load succeeded (resume).")] = False,
+    skip_loaded: Annotated[
+        bool,
+        typer.Option(
+            "--skip-loaded", help="In a range, leave days whose last load succeeded (resume)."
+        ),
+    ] = False,
 ) -> None:
     """Load a day (default: yesterday) or a range through Airflow, then build the models.
 
@@ -228,7 +245,9 @@ def run(
         if from_ and to:
             _run_range(settings, name, _day(from_, "--from"), _day(to, "--to"), chunk, skip_loaded)
         else:
-            target = _day(day, "--date") if day else datetime.now(LOCAL_TZ).date() - timedelta(days=1)
+            target = (
+                _day(day, "--date") if day else datetime.now(LOCAL_TZ).date() - timedelta(days=1)
+            )
             _run_day(settings, name, target)
     if transform:
         _transform(settings)
@@ -295,9 +314,12 @@ def status(
     except psycopg.OperationalError as err:
         _fail(f"cannot reach the warehouse ({err}); is it up? (`dti up`)")
         return
-    header = f"{'finished (local)':19}  {'source/entity':22} {'day':10}  {'status':11} {'rows':>8} {'ms':>7}"
+    header = (
+        f"{'finished (local)':19}  {'source/entity':22} {'day':10}  {'status':11} "
+        f"{'rows':>8} {'ms':>7}"
+    )
     typer.echo(header)
-    for finished, source, entity, start, state, nrows, outcome, ms, error in rows:
+    for finished, source, entity, start, state, nrows, _outcome, ms, error in rows:
         when = finished.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S") if finished else "-"
         day = start.astimezone(LOCAL_TZ).date().isoformat()
         typer.echo(
@@ -329,7 +351,8 @@ def indicators(
         period = "2022-H1"
     try:
         table = fetch_indicators(
-            settings, period=period,
+            settings,
+            period=period,
             first=_day(from_, "--from") if from_ else None,
             last=_day(to, "--to") if to else None,
             area_code=area or settings.province_code,
@@ -342,7 +365,9 @@ def indicators(
 
 @warehouse_app.command("url")
 def warehouse_url_cmd(
-    role: Annotated[str, typer.Option(help="admin (loads, dbt) or analyst (read-only marts).")] = "admin",
+    role: Annotated[
+        str, typer.Option(help="admin (loads, dbt) or analyst (read-only marts).")
+    ] = "admin",
 ) -> None:
     """Print the warehouse's libpq URL (for psql, BI tools, dbt)."""
     from dti.warehouse import warehouse_url
@@ -364,9 +389,13 @@ def warehouse_env_cmd() -> None:
 
 @simulator_app.command("serve")
 def simulator_serve(
-    port: Annotated[int | None, typer.Option(help="Port on 127.0.0.1 (default DTI_SIMULATOR_PORT).")] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port on 127.0.0.1 (default DTI_SIMULATOR_PORT).")
+    ] = None,
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
-    scale: Annotated[float, typer.Option(help="Volume multiplier (figures exact only at 1).")] = 1.0,
+    scale: Annotated[
+        float, typer.Option(help="Volume multiplier (figures exact only at 1).")
+    ] = 1.0,
 ) -> None:
     """Run the source simulator in the foreground (`dti up` runs it in the background)."""
     from dti.simulator.server import serve

@@ -81,9 +81,15 @@ def nightly_dag(source: Source):
 
             @task(task_id=f"validate_{entity.name}")
             def validate(batch: dict) -> dict:
-                from dti import stages
+                from airflow.exceptions import AirflowFailException
 
-                return stages.validate(load_settings(), batch)
+                from dti import stages
+                from dti.validate import ValidationFailed
+
+                try:
+                    return stages.validate(load_settings(), batch)
+                except ValidationFailed as err:
+                    raise AirflowFailException(str(err)) from err  # bad data: no retry
 
             @task(task_id=f"load_{entity.name}", outlets=[raw_asset(source.name, entity.name)])
             def load(batch: dict, outcome: dict) -> dict:

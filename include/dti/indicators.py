@@ -31,7 +31,11 @@ class Period:
     @property
     def labels(self) -> set[str]:
         """Every way a published reference period may name this period."""
-        return {self.label, self.end.isoformat(), f"{self.start.isoformat()}..{self.end.isoformat()}"}
+        return {
+            self.label,
+            self.end.isoformat(),
+            f"{self.start.isoformat()}..{self.end.isoformat()}",
+        }
 
 
 def parse_period(text: str) -> Period:
@@ -76,7 +80,7 @@ class IndicatorRow:
 
     @property
     def matches_published(self) -> bool | None:
-        """The value at the published figure's printed precision equals it (None: nothing to compare)."""
+        """The value, rounded as the figure was printed, equals it (None: nothing to compare)."""
         if self.published in (None, "") or self.value is None:
             return None
         printed = Decimal(self.published)
@@ -142,8 +146,11 @@ def fetch_indicators(
     out = []
     for code, name, unit, num, den, value, target, ref, ref_period in rows:
         shown = ref if ref_period in labels else None
-        out.append(IndicatorRow(code, name, unit, num, den, value, target, shown,
-                                ref_period if shown else None))
+        out.append(
+            IndicatorRow(
+                code, name, unit, num, den, value, target, shown, ref_period if shown else None
+            )
+        )
     return IndicatorTable(title, area_code, out)
 
 

@@ -22,6 +22,19 @@ log = logging.getLogger(__name__)
 progress = logging.getLogger("dti.progress")
 
 
+class IntervalsQuarantined(Exception):
+    """Some days of a range failed validation and are quarantined; the other days are loaded."""
+
+    def __init__(self, source: str, failures: dict[str, str]) -> None:
+        self.failures = failures
+        days = ", ".join(sorted(failures))
+        details = "\n\n".join(f"{day}: {msg}" for day, msg in sorted(failures.items()))
+        super().__init__(
+            f"{source}: {len(failures)} day(s) failed validation and were not loaded ({days}); "
+            f"every other day of the range is loaded.\n\n{details}"
+        )
+
+
 @dataclass
 class ChunkSummary:
     source: str
@@ -30,6 +43,7 @@ class ChunkSummary:
     days: int = 0
     rows: dict[str, int] = field(default_factory=dict)
     skipped: int = 0
+    quarantined: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
@@ -112,9 +126,12 @@ def load_chunk(
 
     Snapshot entities (catalogues) are taken once, as of the chunk's last day: a nightly run takes
     them daily, but staging only ever reads the latest snapshot, so the result is the same.
-    With `skip_loaded`, days whose last load succeeded are left as they are (a resumed demo);
-    a backfill never skips.
+    With `skip_loaded`, days whose last load succeeded are left as they are (a resumed demo, a
+    retried task); a backfill never skips. A day that fails validation is quarantined and the
+    range goes on; :class:`IntervalsQuarantined` is raised at the end, naming every such day.
     """
+    from dti.validate import ValidationFailed
+
     first, last = parse_day(first_day), parse_day(last_day)
     src = get_source(source)
     summary = ChunkSummary(source, first.isoformat(), last.isoformat())
@@ -128,24 +145,46 @@ def load_chunk(
             continue
         result = load_entity_day(settings, source, entity.name, last)
         summary.rows[entity.name] = summary.rows.get(entity.name, 0) + int(result["rows"])
-    done = {e.name: (loaded_days(dsn, source, e.name, first, last) if skip_loaded else set())
-            for e in incrementals}
+    done = {
+        e.name: (loaded_days(dsn, source, e.name, first, last) if skip_loaded else set())
+        for e in incrementals
+    }
+    failures: dict[str, str] = {}
     for day in days:
         for entity in incrementals:
             if day in done[entity.name]:
                 summary.skipped += 1
                 continue
-            result = load_entity_day(settings, source, entity.name, day)
+            try:
+                result = load_entity_day(settings, source, entity.name, day)
+            except ValidationFailed as failed:
+                failures[f"{day} {entity.name}"] = str(failed)
+                summary.quarantined.append(f"{entity.name}/{day}")
+                progress.info("%s/%s %s: quarantined (validation failed)", source, entity.name, day)
+                continue
             summary.rows[entity.name] = summary.rows.get(entity.name, 0) + int(result["rows"])
         summary.days += 1
         if summary.days % 5 == 0 or day == last:
             progress.info(
-                "%s %s..%s: %d/%d days, rows %s, %.0fs", source, first, last, summary.days,
-                len(days), summary.rows, time.monotonic() - started,
+                "%s %s..%s: %d/%d days, rows %s, %.0fs",
+                source,
+                first,
+                last,
+                summary.days,
+                len(days),
+                summary.rows,
+                time.monotonic() - started,
             )
     summary.seconds = round(time.monotonic() - started, 2)
     log.info(
         "%s %s..%s: %d days loaded, rows %s, %.1fs",
-        source, first, last, summary.days, summary.rows, summary.seconds,
+        source,
+        first,
+        last,
+        summary.days,
+        summary.rows,
+        summary.seconds,
     )
+    if failures:
+        raise IntervalsQuarantined(source, failures)
     return summary

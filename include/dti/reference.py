@@ -50,26 +50,44 @@ def admin_units(province_code: str) -> list[dict[str, str | None]]:
         (data / "quan_huyen" / f"{province_code}.json").read_text(encoding="utf-8")
     )
     communes = json.loads((data / "xa_phuong.json").read_text(encoding="utf-8"))
-    units: list[dict[str, str | None]] = [{
-        "code": province["code"], "name": province["name"],
-        "name_with_type": province["name_with_type"], "type": province["type"],
-        "level": "province", "parent_code": None, "path_with_type": province["name_with_type"],
-    }]
+    units: list[dict[str, str | None]] = [
+        {
+            "code": province["code"],
+            "name": province["name"],
+            "name_with_type": province["name_with_type"],
+            "type": province["type"],
+            "level": "province",
+            "parent_code": None,
+            "path_with_type": province["name_with_type"],
+        }
+    ]
     for code in sorted(districts):
         d = districts[code]
-        units.append({
-            "code": d["code"], "name": d["name"], "name_with_type": d["name_with_type"],
-            "type": d["type"], "level": "district", "parent_code": d["parent_code"],
-            "path_with_type": d["path_with_type"],
-        })
+        units.append(
+            {
+                "code": d["code"],
+                "name": d["name"],
+                "name_with_type": d["name_with_type"],
+                "type": d["type"],
+                "level": "district",
+                "parent_code": d["parent_code"],
+                "path_with_type": d["path_with_type"],
+            }
+        )
     for code in sorted(communes):
         c = communes[code]
         if c["parent_code"] in districts:
-            units.append({
-                "code": c["code"], "name": c["name"], "name_with_type": c["name_with_type"],
-                "type": c["type"], "level": "commune", "parent_code": c["parent_code"],
-                "path_with_type": c["path_with_type"],
-            })
+            units.append(
+                {
+                    "code": c["code"],
+                    "name": c["name"],
+                    "name_with_type": c["name_with_type"],
+                    "type": c["type"],
+                    "level": "commune",
+                    "parent_code": c["parent_code"],
+                    "path_with_type": c["path_with_type"],
+                }
+            )
     return units
 
 

@@ -70,15 +70,24 @@ class SimulatorProcess:
         self.pidfile.parent.mkdir(parents=True, exist_ok=True)
         self.logfile.parent.mkdir(parents=True, exist_ok=True)
         cmd = [
-            sys.executable, "-m", "dti.simulator",
-            "--host", self.settings.simulator_host,
-            "--port", str(self.settings.simulator_port),
-            "--token-file", str(self.settings.secrets_dir / "simulator.token"),
-            "--cache-dir", str(self.settings.local_dir / "simulator-cache"),
+            sys.executable,
+            "-m",
+            "dti.simulator",
+            "--host",
+            self.settings.simulator_host,
+            "--port",
+            str(self.settings.simulator_port),
+            "--token-file",
+            str(self.settings.secrets_dir / "simulator.token"),
+            "--cache-dir",
+            str(self.settings.local_dir / "simulator-cache"),
         ]
         with open(self.logfile, "ab") as out:
             proc = subprocess.Popen(
-                cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                cmd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
         self.pidfile.write_text(str(proc.pid))
@@ -92,7 +101,9 @@ class SimulatorProcess:
                 log.info("simulator listening at %s (pid %s)", self.url, proc.pid)
                 return
             time.sleep(0.3)
-        raise RuntimeError(f"the simulator did not answer within {timeout:.0f}s; see {self.logfile}")
+        raise RuntimeError(
+            f"the simulator did not answer within {timeout:.0f}s; see {self.logfile}"
+        )
 
     def stop(self) -> None:
         pid = self.pid()

@@ -114,7 +114,9 @@ class EmbeddedWarehouse:
             return False
         result = subprocess.run(
             [str(_bin("pg_ctl")), "-D", str(self.pgdata), "status"],
-            capture_output=True, text=True, **self._run_as(),
+            capture_output=True,
+            text=True,
+            **self._run_as(),
         )
         return result.returncode == 0
 
@@ -138,10 +140,23 @@ class EmbeddedWarehouse:
             self._chown(pwfile)
             try:
                 subprocess.run(
-                    [str(_bin("initdb")), "-D", str(self.pgdata), "-U", SUPERUSER,
-                     "--pwfile", str(pwfile), "--auth-local=peer", "--auth-host=scram-sha-256",
-                     "--encoding=UTF8", "--locale=C.UTF-8"],
-                    check=True, capture_output=True, text=True, **run_as,
+                    [
+                        str(_bin("initdb")),
+                        "-D",
+                        str(self.pgdata),
+                        "-U",
+                        SUPERUSER,
+                        "--pwfile",
+                        str(pwfile),
+                        "--auth-local=peer",
+                        "--auth-host=scram-sha-256",
+                        "--encoding=UTF8",
+                        "--locale=C.UTF-8",
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                    **run_as,
                 )
             except subprocess.CalledProcessError as err:
                 raise RuntimeError(f"initdb failed for {self.pgdata}:\n{err.stderr}") from err
@@ -157,12 +172,26 @@ class EmbeddedWarehouse:
         if self.is_running():
             log.info("embedded warehouse already running on port %s", self.settings.warehouse_port)
         else:
-            log.info("starting the embedded warehouse on 127.0.0.1:%s", self.settings.warehouse_port)
+            log.info(
+                "starting the embedded warehouse on 127.0.0.1:%s", self.settings.warehouse_port
+            )
             result = subprocess.run(
-                [str(_bin("pg_ctl")), "-D", str(self.pgdata), "-l", str(self.logfile), "-w",
-                 "-t", "60", "-o", f"-h 127.0.0.1 -p {self.settings.warehouse_port} "
-                 f"-k {self.pgdata}", "start"],
-                capture_output=True, text=True, **run_as,
+                [
+                    str(_bin("pg_ctl")),
+                    "-D",
+                    str(self.pgdata),
+                    "-l",
+                    str(self.logfile),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-o",
+                    f"-h 127.0.0.1 -p {self.settings.warehouse_port} -k {self.pgdata}",
+                    "start",
+                ],
+                capture_output=True,
+                text=True,
+                **run_as,
             )
             if result.returncode != 0:
                 tail = self.logfile.read_text()[-2000:] if self.logfile.exists() else ""
@@ -193,7 +222,10 @@ class EmbeddedWarehouse:
             return
         subprocess.run(
             [str(_bin("pg_ctl")), "-D", str(self.pgdata), "-m", "fast", "-w", "stop"],
-            check=True, capture_output=True, text=True, **self._run_as(),
+            check=True,
+            capture_output=True,
+            text=True,
+            **self._run_as(),
         )
 
 

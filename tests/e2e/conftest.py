@@ -32,9 +32,15 @@ class Stack:
     env: dict[str, str]
     settings: Settings
 
-    def dti(self, *args: str, check: bool = True, timeout: float = 1800) -> subprocess.CompletedProcess:
+    def dti(
+        self, *args: str, check: bool = True, timeout: float = 1800
+    ) -> subprocess.CompletedProcess:
         result = subprocess.run(
-            [str(DTI), *args], env=self.env, capture_output=True, text=True, timeout=timeout,
+            [str(DTI), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
             cwd=ROOT,
         )
         if check and result.returncode != 0:

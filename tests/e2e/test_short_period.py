@@ -24,12 +24,16 @@ def _fingerprint(stack) -> dict[str, str]:
     """A content hash of every raw table (load-time columns aside) and of the marts."""
     out = {}
     tables = [
-        "raw.portal__dossiers", "raw.portal__procedures", "raw.portal__agencies",
-        "marts.fct_dossier", "marts.indicator_values",
+        "raw.portal__dossiers",
+        "raw.portal__procedures",
+        "raw.portal__agencies",
+        "marts.fct_dossier",
+        "marts.indicator_values",
     ]
     for table in tables:
         cols = [
-            c for (c,) in stack.query(
+            c
+            for (c,) in stack.query(
                 "select column_name from information_schema.columns "
                 "where table_schema || '.' || table_name = %s "
                 "and column_name not in ('_loaded_at', '_extracted_at') order by column_name",
@@ -38,7 +42,8 @@ def _fingerprint(stack) -> dict[str, str]:
         ]
         select = ", ".join(f'"{c}"' for c in cols)
         out[table] = stack.scalar(
-            f"select count(*) || ':' || coalesce(md5(string_agg(r::text, '|' order by r::text)), '')"
+            "select count(*) || ':' || "
+            f"coalesce(md5(string_agg(r::text, '|' order by r::text)), '')"
             f" from (select {select} from {table}) r"
         )
     return out
@@ -65,11 +70,19 @@ def _api_truth_window(stack, first: date, last: date) -> tuple[int, int]:
     with httpx.Client(timeout=60, headers=headers) as client:
         page = 1
         while True:
-            body = client.get(url, params={
-                "updated_from": f"{first:%Y%m%d}000000",
-                "updated_to": f"{last + timedelta(days=1):%Y%m%d}000000",
-                "page": page, "page_size": 5000,
-            }).raise_for_status().json()
+            body = (
+                client.get(
+                    url,
+                    params={
+                        "updated_from": f"{first:%Y%m%d}000000",
+                        "updated_to": f"{last + timedelta(days=1):%Y%m%d}000000",
+                        "page": page,
+                        "page_size": 5000,
+                    },
+                )
+                .raise_for_status()
+                .json()
+            )
             for item in body["items"]:
                 prev = latest.get(item["MaHoSo"])
                 if prev is None or item["NgayCapNhat"] >= prev["NgayCapNhat"]:
@@ -78,7 +91,8 @@ def _api_truth_window(stack, first: date, last: date) -> tuple[int, int]:
                 break
             page += 1
     received = [
-        i for i in latest.values()
+        i
+        for i in latest.values()
         if first <= datetime.strptime(i["NgayTiepNhan"], "%Y%m%d%H%M%S").date() <= last
     ]
     return len(received), sum(1 for i in received if str(i["KenhThucHien"]) == "2")
@@ -101,7 +115,8 @@ def test_every_day_is_audited_and_nothing_is_quarantined(loaded):
 
 def test_dossier_codes_unique_and_personal_data_pseudonymised(loaded):
     dupes = loaded.scalar(
-        "select count(*) from (select 1 from marts.fct_dossier group by dossier_code having count(*) > 1) d"
+        "select count(*) from (select 1 from marts.fct_dossier "
+        "group by dossier_code having count(*) > 1) d"
     )
     assert dupes == 0
     clear = loaded.scalar(

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
+
 from dti.simulator.portal import PortalWorld
 
 TOKEN = "simulator-test-token"

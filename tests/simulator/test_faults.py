@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from dti.simulator.app import create_app
 from fastapi.testclient import TestClient
+
+from dti.simulator.app import create_app
 
 from .conftest import AUTH, DOSSIERS, TOKEN
 

@@ -7,6 +7,7 @@ import re
 import time
 
 import numpy as np
+
 from dti.simulator.portal import PortalWorld
 
 from .conftest import DOSSIERS
@@ -21,8 +22,9 @@ def test_same_seed_same_bytes_across_processes(http, world):
         "page_size": 500,
     }
     served = http.get(DOSSIERS, params=params).content
-    from dti.simulator.app import create_app
     from fastapi.testclient import TestClient
+
+    from dti.simulator.app import create_app
 
     from .conftest import AUTH, TOKEN
 

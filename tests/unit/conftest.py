@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
 from dti.config import Settings, load_settings
 
 from .fake_portal import FakePortal, PortalServer

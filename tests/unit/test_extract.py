@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from dti.extract import extract, interval_params
 from dti.extract.http import (
     PagedClient,

@@ -7,6 +7,7 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
+
 from dti.land import extract_and_land, verify_checksum
 from dti.pseudonymise import pseudonymise_value
 from dti.records import LandedBatch

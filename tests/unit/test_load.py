@@ -8,6 +8,7 @@ import psycopg
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+
 from dti.land import _sha256_file, extract_and_land
 from dti.load import LoadError, load_batch, record_failure
 from dti.records import LandedBatch

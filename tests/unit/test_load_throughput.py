@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import psycopg
 import pyarrow.parquet as pq
 import pytest
+
 from dti.extract import Extraction
 from dti.land import land
 from dti.load import META_COLUMNS, load_batch, raw_table_ddl

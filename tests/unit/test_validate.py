@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
 from dti import stages
 from dti.extract import Extraction
 from dti.extract import http as source_errors
