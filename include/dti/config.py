@@ -40,6 +40,7 @@ class Settings:
     http_page_size: int
     http_timeout: float
     http_retries: int
+    load_workers: int
     _portal_token: str | None = field(default=None, repr=False)
     _pseudonym_key: str | None = field(default=None, repr=False)
 
@@ -126,6 +127,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         http_page_size=int(env.get("DTI_HTTP_PAGE_SIZE", "5000")),
         http_timeout=float(env.get("DTI_HTTP_TIMEOUT", "60")),
         http_retries=int(env.get("DTI_HTTP_RETRIES", "5")),
+        load_workers=max(1, int(env.get("DTI_LOAD_WORKERS", "2"))),
         _portal_token=env.get("DTI_PORTAL_TOKEN") or None,
         _pseudonym_key=env.get("DTI_PSEUDONYM_KEY") or None,
     )

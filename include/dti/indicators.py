@@ -145,7 +145,8 @@ def fetch_indicators(
         )
     out = []
     for code, name, unit, num, den, value, target, ref, ref_period in rows:
-        shown = ref if ref_period in labels else None
+        # The registry seed may type reference values as numbers: compare them as printed.
+        shown = str(ref) if ref is not None and ref_period in labels else None
         out.append(
             IndicatorRow(
                 code, name, unit, num, den, value, target, shown, ref_period if shown else None
@@ -165,14 +166,14 @@ def _fmt(value: Decimal | None, places: int = 2) -> str:
 def format_table(table: IndicatorTable) -> str:
     lines = [
         f"Indicators for {table.title}, area {table.area_code}",
-        f"{'indicator':44} {'numerator':>12} {'denominator':>12} {'value':>9} "
+        f"{'indicator':50} {'numerator':>12} {'denominator':>12} {'value':>9} "
         f"{'published':>10}  match",
     ]
     for r in table.rows:
         unit = "%" if r.unit == "percent" else ""
         match = {True: "yes", False: "NO", None: ""}[r.matches_published]
         lines.append(
-            f"{r.code:44} {_fmt(r.numerator, 0):>12} {_fmt(r.denominator, 0):>12} "
+            f"{r.code:50} {_fmt(r.numerator, 0):>12} {_fmt(r.denominator, 0):>12} "
             f"{_fmt(r.value) + unit:>9} {(r.published + unit) if r.published else '':>10}  {match}"
         )
     compared = [r for r in table.rows if r.matches_published is not None]

@@ -114,6 +114,59 @@ def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), LOCAL_TZ)
 
 
+def _land_day(settings: Settings, source: str, entity: str, day: str) -> tuple[str, dict | str]:
+    """Worker: extract and land one day; returns (day, batch dict) or (day, error text)."""
+    try:
+        return day, stages.land(settings, source, entity, day)
+    except Exception as exc:  # reported and audited by the parent
+        return day, f"{type(exc).__name__}: {exc}"
+
+
+def _land_days(
+    settings: Settings, source: str, entity: str, days: list[date], workers: int
+) -> tuple[list[dict], dict[str, str]]:
+    """Extract and land days in worker processes (parsing and hashing are CPU-bound Python)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    landed: dict[str, dict] = {}
+    errors: dict[str, str] = {}
+    if workers <= 1 or len(days) <= 1:
+        results = [_land_day(settings, source, entity, d.isoformat()) for d in days]
+    else:
+        # spawn, not fork: the parent is an Airflow task process with threads and connections.
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            results = list(
+                pool.map(
+                    _land_day,
+                    [settings] * len(days),
+                    [source] * len(days),
+                    [entity] * len(days),
+                    [d.isoformat() for d in days],
+                )
+            )
+    for day, outcome in results:
+        if isinstance(outcome, dict):
+            landed[day] = outcome
+        else:
+            errors[day] = outcome
+    return [landed[d] for d in sorted(landed)], errors
+
+
+class SourceIntervalsFailed(Exception):
+    """Some days could not be extracted (the source failed after retries); retrying may help."""
+
+    def __init__(self, source: str, entity: str, errors: dict[str, str]) -> None:
+        self.errors = errors
+        details = "\n".join(f"{day}: {msg}" for day, msg in sorted(errors.items()))
+        super().__init__(
+            f"{source}/{entity}: {len(errors)} day(s) could not be extracted; the other days "
+            f"are loaded. Run the range again (days already loaded are kept with "
+            f"--skip-loaded).\n{details}"
+        )
+
+
 def load_chunk(
     settings: Settings,
     source: str,
@@ -122,15 +175,21 @@ def load_chunk(
     *,
     skip_loaded: bool = False,
 ) -> ChunkSummary:
-    """Every entity of a source over [first_day, last_day], day by day.
+    """Every entity of a source over [first_day, last_day], each local day its own interval.
 
     Snapshot entities (catalogues) are taken once, as of the chunk's last day: a nightly run takes
     them daily, but staging only ever reads the latest snapshot, so the result is the same.
+    Incremental entities go in three steps: extract and land every day (in
+    `settings.load_workers` processes), validate the days together in one GX run (a day that
+    fails is checked alone, quarantined and audited), then COPY each passing day in order.
     With `skip_loaded`, days whose last load succeeded are left as they are (a resumed demo, a
-    retried task); a backfill never skips. A day that fails validation is quarantined and the
-    range goes on; :class:`IntervalsQuarantined` is raised at the end, naming every such day.
+    retried task); a backfill never skips. Bad days do not stop the others: at the end
+    :class:`IntervalsQuarantined` (bad data) or :class:`SourceIntervalsFailed` (the source failed)
+    names every such day.
     """
-    from dti.validate import ValidationFailed
+    from dti.load import load_batch, record_interval_failure
+    from dti.records import Interval, LandedBatch
+    from dti.validate import validate_batches
 
     first, last = parse_day(first_day), parse_day(last_day)
     src = get_source(source)
@@ -140,51 +199,69 @@ def load_chunk(
     snapshots = [e for e in src.entities.values() if e.mode is EntityMode.SNAPSHOT]
     incrementals = [e for e in src.entities.values() if e.mode is EntityMode.INCREMENTAL]
     days = days_between(first, last)
+    span = f"{source} {first}..{last}"
     for entity in snapshots:
         if skip_loaded and last in loaded_days(dsn, source, entity.name, last, last):
             continue
         result = load_entity_day(settings, source, entity.name, last)
         summary.rows[entity.name] = summary.rows.get(entity.name, 0) + int(result["rows"])
-    done = {
-        e.name: (loaded_days(dsn, source, e.name, first, last) if skip_loaded else set())
-        for e in incrementals
-    }
-    failures: dict[str, str] = {}
-    for day in days:
-        for entity in incrementals:
-            if day in done[entity.name]:
-                summary.skipped += 1
-                continue
-            try:
-                result = load_entity_day(settings, source, entity.name, day)
-            except ValidationFailed as failed:
-                failures[f"{day} {entity.name}"] = str(failed)
-                summary.quarantined.append(f"{entity.name}/{day}")
-                progress.info("%s/%s %s: quarantined (validation failed)", source, entity.name, day)
-                continue
-            summary.rows[entity.name] = summary.rows.get(entity.name, 0) + int(result["rows"])
-        summary.days += 1
-        if summary.days % 5 == 0 or day == last:
-            progress.info(
-                "%s %s..%s: %d/%d days, rows %s, %.0fs",
-                source,
-                first,
-                last,
-                summary.days,
-                len(days),
-                summary.rows,
-                time.monotonic() - started,
+    quarantined: dict[str, str] = {}
+    unavailable: dict[str, str] = {}
+    for entity in incrementals:
+        done = loaded_days(dsn, source, entity.name, first, last) if skip_loaded else set()
+        todo = [d for d in days if d not in done]
+        summary.skipped += len(days) - len(todo)
+        if not todo:
+            continue
+        t0 = time.monotonic()
+        landed, errors = _land_days(settings, source, entity.name, todo, settings.load_workers)
+        for day, error in errors.items():
+            record_interval_failure(
+                dsn, source, entity.name, Interval.day(day), f"extract failed: {error}"
             )
+            unavailable[f"{day} {entity.name}"] = error
+        rows = sum(b["rows"] for b in landed)
+        progress.info(
+            "%s/%s: %d days extracted and landed (%d rows) in %.0fs",
+            span,
+            entity.name,
+            len(landed),
+            rows,
+            time.monotonic() - t0,
+        )
+        t0 = time.monotonic()
+        passed, failed = validate_batches(settings, landed)
+        for label, err in failed.items():
+            stages.audit_quarantine(settings, dsn, err)
+            quarantined[label] = str(err)
+            summary.quarantined.append(label)
+            progress.info("%s: quarantined (validation failed)", label)
+        progress.info(
+            "%s/%s: %d days validated in %.0fs",
+            span,
+            entity.name,
+            len(passed),
+            time.monotonic() - t0,
+        )
+        t0 = time.monotonic()
+        for batch in landed:
+            outcome = passed.get(batch["batch_id"])
+            if outcome is None:
+                continue
+            result = load_batch(dsn, LandedBatch.from_dict(batch), outcome)
+            summary.rows[entity.name] = summary.rows.get(entity.name, 0) + result.rows
+        progress.info(
+            "%s/%s: %d days loaded in %.0fs",
+            span,
+            entity.name,
+            len(passed),
+            time.monotonic() - t0,
+        )
+    summary.days = len(days)
     summary.seconds = round(time.monotonic() - started, 2)
-    log.info(
-        "%s %s..%s: %d days loaded, rows %s, %.1fs",
-        source,
-        first,
-        last,
-        summary.days,
-        summary.rows,
-        summary.seconds,
-    )
-    if failures:
-        raise IntervalsQuarantined(source, failures)
+    log.info("%s: %d days, rows %s, %.1fs", span, summary.days, summary.rows, summary.seconds)
+    if quarantined:
+        raise IntervalsQuarantined(source, quarantined)
+    if unavailable:
+        raise SourceIntervalsFailed(source, ",".join(e.name for e in incrementals), unavailable)
     return summary

@@ -40,11 +40,16 @@ def validate(
     try:
         return validate_batch(settings, landed, parameters=params).to_dict()
     except ValidationFailed as failed:
-        _audit_quarantine(settings, dsn, landed, failed)
+        audit_quarantine(settings, dsn, failed, landed)
         raise
 
 
-def _audit_quarantine(settings: Settings, dsn: str | None, batch: LandedBatch, failed) -> None:
+def audit_quarantine(
+    settings: Settings, dsn: str | None, failed, batch: LandedBatch | None = None
+) -> None:
+    """Write the `quarantined` audit row of a batch that failed validation."""
+    if batch is None:
+        batch = LandedBatch.from_folder(failed.outcome.quarantine_path)
     if dsn is None:
         from dti.warehouse import warehouse_url
 
