@@ -9,7 +9,10 @@ would do it, so a backfill leaves the warehouse as the nightly runs would have.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -122,21 +125,30 @@ def _land_day(settings: Settings, source: str, entity: str, day: str) -> tuple[s
         return day, f"{type(exc).__name__}: {exc}"
 
 
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes kept for the life of this process: the chunks of one range run in one
+    process (dag.test) and should not start new workers for every month."""
+    if workers not in _POOLS:
+        # spawn, not fork: the parent is an Airflow task process with threads and connections.
+        ctx = multiprocessing.get_context("spawn")
+        _POOLS[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    return _POOLS[workers]
+
+
 def _land_days(
     settings: Settings, source: str, entity: str, days: list[date], workers: int
 ) -> tuple[list[dict], dict[str, str]]:
     """Extract and land days in worker processes (parsing and hashing are CPU-bound Python)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     landed: dict[str, dict] = {}
     errors: dict[str, str] = {}
     if workers <= 1 or len(days) <= 1:
         results = [_land_day(settings, source, entity, d.isoformat()) for d in days]
     else:
-        # spawn, not fork: the parent is an Airflow task process with threads and connections.
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        pool = _pool(workers)
+        try:
             results = list(
                 pool.map(
                     _land_day,
@@ -146,6 +158,9 @@ def _land_days(
                     [d.isoformat() for d in days],
                 )
             )
+        except BrokenProcessPool:
+            _POOLS.pop(workers, None)  # a worker died (out of memory?): start afresh next time
+            raise
     for day, outcome in results:
         if isinstance(outcome, dict):
             landed[day] = outcome
