@@ -111,7 +111,7 @@ def test_every_task_retries(parsed):
 
 def test_nightly_schedule_owns_a_local_day(parsed):
     nightly = parsed["dags"]["nightly_portal"]
-    assert "0 1 * * *" in nightly["schedule"]
+    assert "0 0 * * *" in nightly["schedule"]  # intervals are [00:00, 24:00) local days
     assert "nightly" in nightly["tags"] and nightly["owner"] == "dti-data-team"
 
 

@@ -74,8 +74,9 @@ def ensure_metadata_db(settings: Settings) -> None:
 
 
 def nightly_logical_date(day: date) -> datetime:
-    """The logical date of the nightly run that owns local day `day` (01:00 the day after)."""
-    return datetime.combine(day + timedelta(days=1), time(1), LOCAL_TZ)
+    """The logical date of the nightly run that owns local day `day`: the day's end, 00:00 local
+    of the next day (the data interval is [day 00:00, next day 00:00))."""
+    return datetime.combine(day + timedelta(days=1), time(0), LOCAL_TZ)
 
 
 @contextlib.contextmanager
