@@ -25,34 +25,15 @@ from psycopg.copy import QueuedLibpqWriter
 from dti.land import verify_checksum
 from dti.records import Interval, LandedBatch, LoadResult, ValidationOutcome, to_local
 from dti.sources import FieldKind, SourceEntity, get_entity
+from dti.warehouse import OPS_DDL
 
 log = logging.getLogger(__name__)
 
 META_COLUMNS = ("_batch_id", "_interval_start", "_interval_end", "_extracted_at")
 
-# Same definition as dti.warehouse.bootstrap: loads also work on a warehouse not bootstrapped yet.
-AUDIT_DDL = """
-create schema if not exists ops;
-create table if not exists ops.load_audit (
-    audit_id bigserial primary key,
-    batch_id text not null,
-    source text not null,
-    entity text not null,
-    interval_start timestamptz not null,
-    interval_end timestamptz not null,
-    rows bigint,
-    source_total bigint,
-    checksum text,
-    status text not null,
-    validation_outcome text,
-    started_at timestamptz,
-    finished_at timestamptz,
-    duration_ms bigint,
-    error text
-);
-create index if not exists load_audit_interval
-    on ops.load_audit (source, entity, interval_start);
-"""
+# The audit table of dti.warehouse.bootstrap, so that loads also work on a warehouse that was not
+# bootstrapped yet.
+AUDIT_DDL = "create schema if not exists ops;\n" + OPS_DDL
 
 _AUDIT_INSERT = """
 insert into ops.load_audit (batch_id, source, entity, interval_start, interval_end, rows,
