@@ -73,17 +73,24 @@ def parsed(tmp_path_factory) -> dict:
     from dti.config import load_settings
 
     env.update(airflow_env(load_settings(env)))
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE, str(ROOT / "dags")],
-        env=env,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
-    line = next((ln for ln in result.stdout.splitlines() if ln.startswith("PROBE")), None)
-    assert line, f"probe failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    return json.loads(line[len("PROBE") :])
+    # Three fresh interpreters; a file's parse time is its best of three, since a busy machine
+    # only ever adds time (timings here are noisy).
+    runs = []
+    for _ in range(3):
+        result = subprocess.run(
+            [sys.executable, "-c", PROBE, str(ROOT / "dags")],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=300,
+        )
+        line = next((ln for ln in result.stdout.splitlines() if ln.startswith("PROBE")), None)
+        assert line, f"probe failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        runs.append(json.loads(line[len("PROBE") :]))
+    parsed = runs[0]
+    parsed["files"] = {f: min(r["files"][f] for r in runs) for f in parsed["files"]}
+    return parsed
 
 
 def test_no_import_errors(parsed):
