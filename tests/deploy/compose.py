@@ -175,3 +175,17 @@ def named_volume_mounts(service: dict[str, Any]) -> dict[str, str]:
         if source and not source.startswith((".", "/", "~", "$")):
             mounts[source] = target
     return mounts
+
+
+def instructions_env() -> dict[str, str]:
+    """The image's ENV settings (Dockerfile `ENV K=V ...` lines), as a container starts with."""
+    text = re.sub(r"\\\n", " ", DOCKERFILE.read_text())
+    env = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line.upper().startswith("ENV "):
+            for token in line[4:].split():
+                if "=" in token:
+                    key, value = token.split("=", 1)
+                    env[key] = value
+    return env

@@ -252,7 +252,9 @@ def test_the_airflow_settings_match_the_embedded_mode(model, env_files):
     }
     embedded = {
         k: v
-        for k, v in airflow_env(load_settings({"DTI_WAREHOUSE_URL": "postgresql://u:p@h/d"})).items()
+        for k, v in airflow_env(
+            load_settings({"DTI_WAREHOUSE_URL": "postgresql://u:p@h/d"})
+        ).items()
         if not k.startswith("DTI_PG_")  # derived from DTI_WAREHOUSE_URL by deploy/entrypoint.sh
     }
     for name in AIRFLOW_SERVICES:
@@ -271,7 +273,7 @@ def test_volumes_are_declared_used_and_consistent(model, env_files):
     used = set()
     for service in services.values():
         used |= set(named_volume_mounts(service))
-    assert used == declared, f"declared not used: {declared - used}; used not declared: {used - declared}"
+    assert used == declared, f"declared, unused: {declared - used}; undeclared: {used - declared}"
     assert named_volume_mounts(services["warehouse-db"]) == {
         "warehouse-db-data": "/var/lib/postgresql/data"
     }
