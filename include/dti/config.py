@@ -43,6 +43,9 @@ class Settings:
     load_workers: int
     _portal_token: str | None = field(default=None, repr=False)
     _pseudonym_key: str | None = field(default=None, repr=False)
+    # An object-store folder mirroring the landing zone, for workers that share no volume
+    # (dti.storage); None: DATA_DIR alone.
+    landing_url: str | None = None
 
     @property
     def embedded_warehouse(self) -> bool:
@@ -130,4 +133,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         load_workers=max(1, int(env.get("DTI_LOAD_WORKERS", "2"))),
         _portal_token=env.get("DTI_PORTAL_TOKEN") or None,
         _pseudonym_key=env.get("DTI_PSEUDONYM_KEY") or None,
+        landing_url=env.get("DTI_LANDING_URL") or None,
     )
