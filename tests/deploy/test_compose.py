@@ -297,6 +297,23 @@ def test_volumes_are_declared_used_and_consistent(model, env_files):
         assert named_volume_mounts(services[name]).get("airflow-auth") == auth_dir, name
 
 
+def test_the_simulator_drops_files_where_the_workers_read_them(model, env_files):
+    """File-drop sources: the simulator service writes the inbox, the workers read it; both see
+    the same folder on the shared volume (DTI_INBOX_DIR from .env, else DATA_DIR/inbox)."""
+    from dti.config import load_settings
+
+    for extra in ({}, {"DTI_INBOX_DIR": "/var/lib/dti/data/drops"}):
+        files = {".env": {**env_files[".env"], **extra}}
+        inboxes = set()
+        for name in ("simulator", "airflow-worker"):
+            env = service_environment(model, name, files)
+            inbox = load_settings(env).inbox
+            mount = named_volume_mounts(model["services"][name])["dti-data"]
+            assert inbox.is_relative_to(mount), (name, inbox, mount)
+            inboxes.add(inbox)
+        assert len(inboxes) == 1, inboxes
+
+
 def test_the_data_dir_is_the_images(model, env_files):
     """The volume's mount point exists in the image (owned by the airflow user), so a new named
     volume starts writable."""
