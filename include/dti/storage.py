@@ -147,3 +147,25 @@ def remove(settings: Settings, folder: Path) -> None:
     if manifest.exists():
         manifest.unlink()  # incomplete first, so no reader takes the half-deleted batch
     target.fs.rm(target.path, recursive=True)
+
+
+def fetch_latest(settings: Settings, source: str, entity: str) -> Path | None:
+    """Bring the latest complete remote batch of ``source``/``entity`` here (the reference
+    snapshots a validation reads, e.g. the procedures catalogue, may have been landed on another
+    worker); returns its local folder, or None when nothing is configured or published."""
+    url = landing_url(settings)
+    if url is None:
+        return None
+    parent = remote_root(url) / "landing" / source / entity
+    if not parent.exists():
+        return None
+    complete = sorted(
+        p.name
+        for p in parent.iterdir()
+        if not p.name.startswith(".") and (p / MANIFEST_NAME).exists()
+    )
+    if not complete:
+        return None
+    folder = settings.data_dir / "landing" / source / entity / complete[-1]
+    fetch(settings, folder)
+    return folder

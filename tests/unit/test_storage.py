@@ -114,3 +114,15 @@ def test_only_the_data_dirs_folders_are_mirrored(tmp_path, url):
     settings = make_settings(tmp_path, DTI_LANDING_URL=url)
     with pytest.raises(ValueError, match="not under DTI_DATA_DIR"):
         storage.remote_folder(settings, tmp_path / "elsewhere")
+
+
+def test_the_latest_reference_snapshot_is_fetched(tmp_path, url):
+    landing_worker = make_settings(tmp_path / "a", DTI_LANDING_URL=url)
+    validating_worker = make_settings(tmp_path / "b", DTI_LANDING_URL=url)
+    assert storage.fetch_latest(validating_worker, "portal", "dossiers") is None
+    for day in ("2022-01-05", "2022-01-07", "2022-01-06"):
+        storage.publish(landing_worker, Path(_land(landing_worker, day, rows=5).path))
+    folder = storage.fetch_latest(validating_worker, "portal", "dossiers")
+    assert folder is not None and folder.name.startswith("2022-01-07")
+    latest = latest_landed(validating_worker.data_dir, "portal", "dossiers")
+    assert latest is not None and latest.interval == folder.name
