@@ -314,6 +314,28 @@ def test_the_simulator_drops_files_where_the_workers_read_them(model, env_files)
         assert len(inboxes) == 1, inboxes
 
 
+def test_every_source_reaches_the_simulator_service_with_its_token(model, env_files, tmp_path):
+    """With the simulator profile, a source without its own URL in .env goes to the simulator
+    service, with the token the simulator was started with. Each container has its own
+    DTI_LOCAL_DIR (a secret generated there would differ between containers: caught here)."""
+    from dti.config import load_settings
+    from dti.sources import get_source, source_names
+
+    def settings_of(name: str):
+        env = service_environment(model, name, env_files)
+        return load_settings({**env, "DTI_LOCAL_DIR": str(tmp_path / name)})
+
+    simulator = settings_of("simulator")
+    served_token = simulator.portal_token  # what `dti simulator serve` passes to the app
+    worker = settings_of("airflow-worker")
+    for name in source_names():
+        source = get_source(name)
+        if source.base_url is not None:
+            assert source.base_url(worker).startswith("http://simulator:8765"), name
+        if source.token is not None:
+            assert source.token(worker) == served_token, name
+
+
 def test_the_data_dir_is_the_images(model, env_files):
     """The volume's mount point exists in the image (owned by the airflow user), so a new named
     volume starts writable."""
