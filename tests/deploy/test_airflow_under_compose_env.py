@@ -168,3 +168,68 @@ def test_airflow_config_and_dag_import_under_the_compose_env(deployment_env):
     assert probe["embedded_warehouse"] is False
     assert "@warehouse-db:5432/dti" in probe["warehouse_url"]
     assert probe["data_dir"] == deployment_env["DTI_DATA_DIR"]
+
+
+CELERY_PROBE = r"""
+import json, socket, sys
+def _refuse(*args, **kwargs):
+    raise RuntimeError("network used while loading the Celery executor")
+socket.socket.connect = _refuse
+socket.create_connection = _refuse
+from airflow.cli.cli_parser import get_parser
+from airflow.executors.executor_loader import ExecutorLoader
+import celery
+executor, _ = ExecutorLoader.import_default_executor_cls()
+get_parser().parse_args(sys.argv[1:])  # the worker's command
+app_module, _, app_name = "airflow.providers.celery.executors.celery_executor.app".rpartition(".")
+app = getattr(__import__(app_module, fromlist=[app_name]), app_name)  # the healthcheck's --app
+print("PROBE" + json.dumps({
+    "executor": f"{executor.__module__}.{executor.__name__}",
+    "celery": celery.__version__,
+    "broker": app.conf.broker_url,
+}))
+"""
+
+
+@pytest.mark.slow
+def test_the_celery_layer_runs_the_worker_command(deployment_env, tmp_path):
+    """The image's extra layer (deploy/requirements-celery.txt) installed beside the lock: the
+    CeleryExecutor imports, `airflow celery worker` parses, the healthcheck's app loads."""
+    uv = Path(sys.executable).with_name("uv")
+    target = tmp_path / "celery-layer"
+    install = subprocess.run(
+        [
+            str(uv),
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+            "-r",
+            str(ROOT / "deploy" / "requirements-celery.txt"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if install.returncode != 0:
+        pytest.skip(f"the package registry could not be reached: {install.stderr[-500:]}")
+    model = compose()
+    worker = model["services"]["airflow-worker"]
+    assert worker["command"][:3] == ["airflow", "celery", "worker"]
+    assert "celery_executor.app" in worker["healthcheck"]["test"][-1]
+    env = {**deployment_env, "PYTHONPATH": str(target)}
+    result = subprocess.run(
+        [sys.executable, "-c", CELERY_PROBE, *worker["command"][1:]],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    lines = [line for line in result.stdout.splitlines() if line.startswith("PROBE")]
+    assert result.returncode == 0 and lines, result.stderr[-4000:]
+    probe = json.loads(lines[-1][len("PROBE") :])
+    assert probe["executor"].endswith("celery_executor.CeleryExecutor")
+    assert probe["broker"] == deployment_env["AIRFLOW__CELERY__BROKER_URL"]
