@@ -21,15 +21,20 @@ say() { echo "[init] $*"; }
 say "airflow $(airflow version 2>/dev/null | tail -1): migrating the metadata database"
 airflow db migrate
 
-set_connection() {  # name uri
-    airflow connections delete "$1" >/dev/null 2>&1 || true
-    airflow connections add "$1" --conn-uri "$2" >/dev/null
-    say "connection $1 set"
-}
-set_connection dti_warehouse "${DTI_WAREHOUSE_URL}"
-if [[ -n "${DTI_PORTAL_URL:-}" ]]; then
-    set_connection dti_portal "${DTI_PORTAL_URL}"
-fi
+# One `connections import --overwrite` (each airflow CLI call costs seconds of start-up).
+connections_file="$(mktemp --suffix=.json)"
+trap 'rm -f "${connections_file}"' EXIT
+python - "${connections_file}" <<'PY'
+import json, os, sys
+wanted = {"dti_warehouse": os.environ["DTI_WAREHOUSE_URL"]}
+if os.environ.get("DTI_PORTAL_URL"):
+    wanted["dti_portal"] = os.environ["DTI_PORTAL_URL"]
+with open(sys.argv[1], "w") as out:
+    json.dump(wanted, out)  # {conn_id: URI} is a format `airflow connections import` reads
+os.chmod(sys.argv[1], 0o600)
+PY
+airflow connections import --overwrite "${connections_file}"
+say "connections set: dti_warehouse${DTI_PORTAL_URL:+, dti_portal}"
 
 # The simple auth manager keeps {user: password} in this file; the api-server reads it.
 passwords_file="${AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE:-${AIRFLOW_HOME}/simple_auth_manager_passwords.json.generated}"

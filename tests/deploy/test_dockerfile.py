@@ -140,6 +140,8 @@ def test_entrypoint_and_commands_exist():
             assert (ROOT / command[0].removeprefix("/opt/dti/")).is_file(), name
 
 
-@pytest.mark.parametrize("step", ["airflow db migrate", "airflow connections add", "bootstrap("])
+@pytest.mark.parametrize(
+    "step", ["airflow db migrate", "airflow connections import --overwrite", "bootstrap("]
+)
 def test_init_job_does_its_steps(step):
     assert step in (ROOT / "deploy" / "init.sh").read_text()
