@@ -322,44 +322,44 @@ def _ensure_up(settings: Settings) -> None:
 
 @app.command()
 def status(
-    limit: Annotated[int, typer.Option(help="How many loads to show.")] = 20,
+    limit: Annotated[int, typer.Option(help="How many recent loads to list.")] = 10,
 ) -> None:
-    """Recent loads from ops.load_audit, newest first."""
+    """Per source: how far loads have got, freshness, failures and quarantines with their
+    reasons, recent alerts; then the most recent loads."""
     import psycopg
 
+    from dti.status import collect, format_report
     from dti.warehouse import warehouse_url
 
     settings = _settings()
     try:
+        report = collect(warehouse_url(settings))
         with psycopg.connect(warehouse_url(settings), connect_timeout=5) as conn:
             rows = conn.execute(
                 "select finished_at, source, entity, interval_start, status, rows, "
-                "validation_outcome, duration_ms, error from ops.load_audit "
-                "order by audit_id desc limit %s",
+                "duration_ms from ops.load_audit order by audit_id desc limit %s",
                 (limit,),
             ).fetchall()
-            totals = conn.execute(
-                "select status, count(*), coalesce(sum(rows), 0) from ops.load_audit group by 1"
-            ).fetchall()
+    except psycopg.errors.UndefinedTable:
+        _fail("the warehouse has no load audit yet: run `dti up`, then `dti run`")
+        return
     except psycopg.OperationalError as err:
         _fail(f"cannot reach the warehouse ({err}); is it up? (`dti up`)")
         return
-    header = (
-        f"{'finished (local)':19}  {'source/entity':22} {'day':10}  {'status':11} "
-        f"{'rows':>8} {'ms':>7}"
-    )
-    typer.echo(header)
-    for finished, source, entity, start, state, nrows, _outcome, ms, error in rows:
+    typer.echo(format_report(report))
+    if rows:
+        typer.echo("")
+        typer.echo(
+            f"{'recent loads (local)':19}  {'source/entity':22} {'interval':10}  {'status':11} "
+            f"{'rows':>8} {'ms':>7}"
+        )
+    for finished, source, entity, start, state, nrows, ms in rows:
         when = finished.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S") if finished else "-"
         day = start.astimezone(LOCAL_TZ).date().isoformat()
         typer.echo(
             f"{when:19}  {source + '/' + entity:22} {day:10}  {state:11} {nrows or 0:>8} "
             f"{ms or 0:>7}"
         )
-        if error:
-            typer.echo(f"    {error.splitlines()[0][:200]}")
-    summary = ", ".join(f"{s}: {n} batches, {r:,} rows" for s, n, r in totals)
-    typer.echo(f"all loads: {summary or 'none yet'}")
 
 
 @app.command()

@@ -4,9 +4,11 @@ project's DAGs, dbt through cosmos. One stack per test session, in a temporary `
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,8 +61,10 @@ class Stack:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    local = tmp_path_factory.mktemp("dti-local")
+def stack() -> Iterator[Stack]:
+    # not under pytest's tmp_path: its parents are private to root (and pytest resets them to
+    # 0700), while the embedded PostgreSQL runs as another system user when the tests run as root
+    local = Path(tempfile.mkdtemp(prefix="dti-e2e-"))
     os.chmod(local, 0o755)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DTI_", "AIRFLOW"))}
     env.update(
@@ -75,3 +79,4 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield stack
     finally:
         stack.dti("down", check=False, timeout=120)
+        shutil.rmtree(local, ignore_errors=True)
