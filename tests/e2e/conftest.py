@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,8 +61,9 @@ class Stack:
         return self.query(sql, params)[0][0]
 
 
-@pytest.fixture(scope="session")
-def stack() -> Iterator[Stack]:
+@contextmanager
+def running_stack() -> Iterator[Stack]:
+    """`dti up` in a fresh temporary `.local` with free ports; `dti down` and removed after."""
     # not under pytest's tmp_path: its parents are private to root (and pytest resets them to
     # 0700), while the embedded PostgreSQL runs as another system user when the tests run as root
     local = Path(tempfile.mkdtemp(prefix="dti-e2e-"))
@@ -74,9 +76,15 @@ def stack() -> Iterator[Stack]:
     )
     settings = load_settings(env)
     stack = Stack(env, settings)
-    stack.dti("up", timeout=600)
     try:
+        stack.dti("up", timeout=600)
         yield stack
     finally:
         stack.dti("down", check=False, timeout=120)
         shutil.rmtree(local, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    with running_stack() as started:
+        yield started
