@@ -130,19 +130,25 @@ def _run_range(
     if logfile:
         _say(f"  Airflow log: {logfile}")
     started = time.monotonic()
+    from dti.progress import RangeProgress
+    from dti.warehouse import warehouse_url
+
     try:
-        run_dag(
-            settings,
-            "range_load",
-            conf={
-                "source": source,
-                "from": first.isoformat(),
-                "to": last.isoformat(),
-                "chunk": chunk,
-                "skip_loaded": skip_loaded,
-            },
-            logfile=logfile,
-        )
+        with RangeProgress(
+            warehouse_url(settings), source, first, last, _say, skip_loaded=skip_loaded
+        ):
+            run_dag(
+                settings,
+                "range_load",
+                conf={
+                    "source": source,
+                    "from": first.isoformat(),
+                    "to": last.isoformat(),
+                    "chunk": chunk,
+                    "skip_loaded": skip_loaded,
+                },
+                logfile=logfile,
+            )
     except RuntimeError as err:
         _explain_failures(settings, started)
         _fail(str(err))
