@@ -207,7 +207,9 @@ def _explain_failures(settings: Settings, since_monotonic: float) -> None:
         _say(f"  {status}: {source}/{entity} {day}\n    {error}")
 
 
-def _deliver_simulated_files(settings: Settings, first: date, last: date) -> None:
+def _deliver_simulated_files(
+    settings: Settings, first: date, last: date, sources: list[str] | None = None
+) -> None:
     """In the embedded mode the simulator stands in for the offices that drop files: ask it to
     deliver the range's files into the inbox before loading (a real deployment's inbox fills
     by itself)."""
@@ -218,7 +220,7 @@ def _deliver_simulated_files(settings: Settings, first: date, last: date) -> Non
     try:
         response = httpx.post(
             f"{settings.effective_portal_url}/_sim/inbox/deliver",
-            params={"from": first.isoformat(), "to": last.isoformat()},
+            params={"from": first.isoformat(), "to": last.isoformat(), "source": sources or []},
             headers={"Authorization": f"Bearer {settings.portal_token}"},
             timeout=1800,
         )
@@ -278,7 +280,7 @@ def run(
         first = last = (
             _day(day, "--date") if day else datetime.now(LOCAL_TZ).date() - timedelta(days=1)
         )
-    _deliver_simulated_files(settings, first, last)
+    _deliver_simulated_files(settings, first, last, _sources(source))
     for name in _sources(source):
         if from_ and to:
             _run_range(settings, name, first, last, chunk, skip_loaded)
@@ -302,7 +304,7 @@ def backfill(
     if last < first:
         _fail(f"--to {last} is before --from {first}")
     _ensure_up(settings)
-    _deliver_simulated_files(settings, first, last)
+    _deliver_simulated_files(settings, first, last, _sources(source))
     for name in _sources(source):
         _run_range(settings, name, first, last, chunk)
     _transform(settings)

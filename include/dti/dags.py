@@ -20,6 +20,8 @@ from dti.config import LOCAL_TZ, PROJECT_ROOT, load_settings
 from dti.sources import EntityMode, Source, get_source, source_names
 
 START_DATE = pendulum.datetime(2022, 1, 1, tz=str(LOCAL_TZ))
+
+
 def _on_failure(context) -> None:
     from dti.alerts import on_task_failure
 
