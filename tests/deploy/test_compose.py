@@ -219,6 +219,14 @@ def test_service_variables_are_ones_the_code_reads(model, env_files):
         assert not unknown, f"{name} sets DTI_* variables no code reads: {sorted(unknown)}"
 
 
+def test_optional_settings_shown_in_env_example_are_read(model):
+    """The commented `# DTI_...=` lines of .env.example are settings a user may switch on: each
+    must be one the code reads."""
+    shown = {k for k in commented_keys(ENV_EXAMPLE) if k.startswith("DTI_")}
+    unknown = shown - code_variables()
+    assert not unknown, f".env.example documents settings no code reads: {sorted(unknown)}"
+
+
 def test_required_settings_are_set(model, env_files):
     for name in AIRFLOW_SERVICES:
         env = service_environment(model, name, env_files)
