@@ -189,3 +189,47 @@ def instructions_env() -> dict[str, str]:
                     key, value = token.split("=", 1)
                     env[key] = value
     return env
+
+
+WORKER_MACHINE_FILE = ROOT / "deploy" / "docker-compose.worker-machine.yml"
+
+
+class _Reset:
+    """Compose's `!reset` tag: the key is removed from the merged model."""
+
+
+RESET = _Reset()
+
+
+class ComposeLoader(yaml.SafeLoader):
+    pass
+
+
+ComposeLoader.add_constructor("!reset", lambda loader, node: RESET)
+
+
+def load_compose_text(text: str) -> dict[str, Any]:
+    return yaml.load(text, Loader=ComposeLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def merge(base: Any, override: Any) -> Any:
+    """`docker compose -f base -f override`: mappings merge key by key, `!reset` removes a key,
+    scalars and sequences of the override win (compose merges some sequences by key; the files
+    here override none)."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for key, value in override.items():
+            if value is RESET:
+                merged.pop(key, None)
+            elif key in merged:
+                merged[key] = merge(merged[key], value)
+            else:
+                merged[key] = value
+        return merged
+    return override
+
+
+def worker_machine_compose(env: dict[str, str]) -> dict[str, Any]:
+    """docker-compose.yml with deploy/docker-compose.worker-machine.yml over it, interpolated."""
+    merged = merge(raw_compose(), load_compose_text(WORKER_MACHINE_FILE.read_text()))
+    return interpolate_tree(merged, env)

@@ -15,6 +15,7 @@ from .compose import (
     ENV_EXAMPLE,
     ROOT,
     SCHEMA_FILE,
+    WORKER_MACHINE_FILE,
     InterpolationError,
     as_mapping,
     commented_keys,
@@ -27,6 +28,7 @@ from .compose import (
     required_variables,
     service_environment,
     variables_used,
+    worker_machine_compose,
 )
 
 AIRFLOW_SERVICES = {
@@ -172,21 +174,27 @@ def test_no_secret_in_the_compose_file():
         for key, value in as_mapping(block).items():
             if any(word in key for word in SECRET_WORDS) and not key.endswith("_FILE"):
                 assert "${" in value, f"{key} has a literal value in docker-compose.yml"
-    text = COMPOSE_FILE.read_text()
-    for url in re.findall(r"[a-z+]+://[^\s\"']+", text):
-        credentials = re.match(r"[a-z+]+://([^@/]*)@", url)
-        if credentials and ":" in credentials.group(1):
-            password = credentials.group(1).split(":", 1)[1]
-            assert password.startswith("${"), f"literal password in {url}"
+    # Interpolated with a filled-in .env, every password inside a URL is one of .env's secrets.
+    env = example_env()
+    secrets_in_env = {v for k, v in env.items() if any(w in k for w in SECRET_WORDS)}
+    model = compose(env)
+    for name, service in model["services"].items():
+        for key, value in as_mapping(service.get("environment")).items():
+            for user_info in re.findall(r"[a-z0-9+]+://([^@/\s]*)@", value):
+                if ":" in user_info:
+                    password = user_info.split(":", 1)[1]
+                    assert password in secrets_in_env, f"{name}: {key} has a literal password"
 
 
 def test_env_example_lists_every_variable():
-    text = COMPOSE_FILE.read_text()
+    text = COMPOSE_FILE.read_text() + WORKER_MACHINE_FILE.read_text()
     listed = set(read_env_file(ENV_EXAMPLE)) | commented_keys(ENV_EXAMPLE)
     missing = variables_used(text) - listed
     assert not missing, f"used in docker-compose.yml, missing from .env.example: {sorted(missing)}"
+    # What the main machine requires is set in .env.example (the worker machine's own required
+    # addresses are shown commented, and checked in test_workers_on_another_machine).
     set_in_example = set(read_env_file(ENV_EXAMPLE))
-    assert required_variables(text) <= set_in_example
+    assert required_variables(COMPOSE_FILE.read_text()) <= set_in_example
     # Secrets are placeholders to replace, never working values.
     for key, value in read_env_file(ENV_EXAMPLE).items():
         if any(word in key for word in SECRET_WORDS):
@@ -351,3 +359,51 @@ def test_the_data_dir_is_the_images(model, env_files):
     data_dir = service_environment(model, "airflow-worker", env_files)["DTI_DATA_DIR"]
     assert f"DTI_DATA_DIR={data_dir}" in dockerfile
     assert data_dir in dockerfile.split("chown", 1)[1]
+
+
+def _commented_values() -> dict[str, str]:
+    return dict(re.findall(r"^#\s*([A-Z][A-Z0-9_]*)=(\S+)", ENV_EXAMPLE.read_text(), re.M))
+
+
+def test_workers_on_another_machine():
+    """deploy/docker-compose.worker-machine.yml over docker-compose.yml (`docker compose -f ...
+    -f ...`) with the worker machine's settings of .env.example: a valid model whose worker
+    reaches the main machine's services where the main machine publishes them, and mounts the
+    landing zone over NFS."""
+    shown = _commented_values()
+    machine = {k: shown[k] for k in shown if k.endswith("_ADDRESS") or k.startswith("DATA_NFS")}
+    env = {**example_env(), **machine}
+    model = worker_machine_compose(env)
+    schema = json.loads(SCHEMA_FILE.read_text())
+    errors = list(jsonschema.Draft7Validator(schema).iter_errors(model))
+    assert not errors, [e.message for e in errors[:5]]
+    worker = model["services"]["airflow-worker"]
+    assert "depends_on" not in worker
+    wenv = as_mapping(worker["environment"])
+    assert wenv["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == (
+        f"http://{machine['AIRFLOW_API_ADDRESS']}/execution/"
+    )
+    for key in (
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC",
+        "AIRFLOW__CELERY__RESULT_BACKEND",
+    ):
+        assert f"@{machine['AIRFLOW_DB_ADDRESS']}/airflow" in wenv[key], key
+    assert f"@{machine['REDIS_ADDRESS']}/0" in wenv["AIRFLOW__CELERY__BROKER_URL"]
+    assert f"@{machine['WAREHOUSE_DB_ADDRESS']}/dti" in wenv["DTI_WAREHOUSE_URL"]
+    nfs = model["volumes"]["dti-data"]["driver_opts"]
+    assert nfs["type"] == "nfs" and f"addr={machine['DATA_NFS_HOST']}" in nfs["o"]
+    # The main machine publishes its services on the ports the worker machine is told.
+    main = compose({**example_env(), "INTERNAL_BIND": "10.0.0.1"})
+    published = {
+        name: {p.rsplit(":", 1)[0].split(":", 1)[1] for p in main["services"][name]["ports"]}
+        for name in ("airflow-db", "redis", "warehouse-db", "airflow-apiserver")
+    }
+    assert machine["AIRFLOW_DB_ADDRESS"].rsplit(":", 1)[1] in published["airflow-db"]
+    assert machine["REDIS_ADDRESS"].rsplit(":", 1)[1] in published["redis"]
+    assert machine["WAREHOUSE_DB_ADDRESS"].rsplit(":", 1)[1] in published["warehouse-db"]
+    assert machine["AIRFLOW_API_ADDRESS"].rsplit(":", 1)[1] in published["airflow-apiserver"]
+    # Without the main machine's address, compose stops rather than using local names.
+    del env["AIRFLOW_API_ADDRESS"]
+    with pytest.raises(InterpolationError, match="AIRFLOW_API_ADDRESS"):
+        worker_machine_compose(env)
