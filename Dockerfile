@@ -50,7 +50,7 @@ RUN DTI_WAREHOUSE_URL=postgresql://build:unused@127.0.0.1:5432/dti \
         python -c "from dti.config import load_settings; from dti.transform import parse; \
 parse(load_settings())" \
     && rm -rf dbt_project/logs \
-    && mkdir -p /opt/airflow/logs /var/lib/dti/data /opt/dti/.local \
+    && mkdir -p /opt/airflow/logs /opt/airflow/auth /var/lib/dti/data /opt/dti/.local \
     && chmod +x deploy/*.sh \
     && chown -R airflow:0 /opt/airflow /var/lib/dti /opt/dti/.local /opt/dti/dbt_project \
     && chmod -R g+rwX /opt/airflow /var/lib/dti /opt/dti/.local /opt/dti/dbt_project

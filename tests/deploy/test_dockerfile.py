@@ -10,7 +10,7 @@ import tomllib
 
 import pytest
 
-from .compose import DOCKERFILE, ROOT, compose
+from .compose import DOCKERFILE, ROOT, compose, named_volume_mounts
 
 WORKDIR = "/opt/dti"
 
@@ -145,3 +145,19 @@ def test_entrypoint_and_commands_exist():
 )
 def test_init_job_does_its_steps(step):
     assert step in (ROOT / "deploy" / "init.sh").read_text()
+
+
+def test_volume_mount_points_exist_in_the_image_for_its_user():
+    """A named volume mounted where the image has no folder is created root-owned, and the
+    containers (user airflow) could not write it: every mount point of the image's services is
+    made in the Dockerfile and handed to the airflow user."""
+    text = re.sub(r"\\\n", " ", DOCKERFILE.read_text())
+    made = set(re.search(r"mkdir -p ([^&]+)", text).group(1).split())
+    owned = re.search(r"chown -R airflow:0 ([^&]+)", text).group(1).split()
+    model = compose()
+    for name, service in model["services"].items():
+        if "build" not in service:
+            continue
+        for volume, target in named_volume_mounts(service).items():
+            assert target in made, f"{name}: {volume} mounts at {target}, not made in the image"
+            assert any(target == o or target.startswith(o + "/") for o in owned), (name, target)
