@@ -18,7 +18,10 @@ import time
 from datetime import date, timedelta
 
 import httpx
+import psycopg
 import pytest
+
+from dti.warehouse import warehouse_url
 
 from .conftest import DTI, ROOT, Stack, _free_port, running_stack
 
@@ -37,10 +40,9 @@ def own_stack():
 
 def _reset(stack: Stack) -> None:
     """Back to a freshly set-up warehouse: no raw data, no models, no audit, no landed files."""
-    stack.query(
-        "drop schema if exists raw, staging, intermediate, marts cascade; "
-        "truncate ops.load_audit; truncate ops.file_receipts; select 1"
-    )
+    with psycopg.connect(warehouse_url(stack.settings), autocommit=True) as conn:
+        conn.execute("drop schema if exists raw, staging, intermediate, marts cascade")
+        conn.execute("truncate ops.load_audit, ops.file_receipts")
     for folder in ("landing", "archive", "quarantine"):
         shutil.rmtree(stack.settings.data_dir / folder, ignore_errors=True)
     stack.dti("up", timeout=600)
