@@ -7,8 +7,8 @@
     the second request; the time waiting for the supplement does not count), null when it can
     never become late (no due time, or a supplement requested before the due time still open).
     So the verdict at any instant is a comparison. -#}
-{% macro dossier_on_time_at(judged_at) -%}
-    coalesce({{ judged_at }} <= on_time_until, true)
+{% macro dossier_on_time_at(judged_at, prefix='') -%}
+    coalesce({{ judged_at }} <= {{ prefix }}on_time_until, true)
 {%- endmacro %}
 
 
@@ -21,6 +21,6 @@
     case
         when {{ prefix }}ended_at < ({{ period_end }} + 1)::timestamp
             then {{ prefix }}is_on_time
-        else coalesce(({{ period_end }} + 1)::timestamp <= {{ prefix }}on_time_until, true)
+        else {{ dossier_on_time_at('(' ~ period_end ~ ' + 1)::timestamp', prefix) }}
     end
 {%- endmacro %}

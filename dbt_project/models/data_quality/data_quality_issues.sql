@@ -86,9 +86,7 @@ monthly_values as (
     from {{ ref('indicator_values') }}
     where period_type = 'month'
         and value is not null
-        {%- if var('indicator_values_has_breakdown', false) %}
         and breakdown = 'total'
-        {%- endif %}
 
 ),
 

@@ -190,6 +190,7 @@ procedure_component_values as (
         on indicator_values.indicator_code = components.indicator_code
         and components.unit_scope = 'province'
     where indicator_values.area_level = 'province'
+        and indicator_values.breakdown = 'total'
         and indicator_values.period_type in ('month', 'quarter', 'half_year', 'year')
 
 ),
