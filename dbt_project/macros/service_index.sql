@@ -30,3 +30,18 @@
 {% macro service_index_points(rate, full_at_rate, max_points) -%}
     round({{ max_points }} * least({{ rate }} / nullif({{ full_at_rate }}, 0), 1), 2)
 {%- endmacro %}
+
+
+{#- After marts.service_index is built (and so marts.indicator_values, which it depends on):
+    record a revision for every figure of a closed period that the build changed
+    (include/dti/periods.py creates the function at the first `dti close`; before that there is
+    nothing closed and the hook does nothing). -#}
+{% macro record_figure_revisions() -%}
+    do $$
+    begin
+        if to_regprocedure('ops.record_figure_revisions()') is not null then
+            perform ops.record_figure_revisions();
+        end if;
+    end
+    $$
+{%- endmacro %}

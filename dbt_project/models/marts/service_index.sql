@@ -1,6 +1,7 @@
 {{
     config(
         pre_hook="set local work_mem = '{{ var(\"indicator_work_mem\") }}'",
+        post_hook="{{ record_figure_revisions() }}",
         indexes=[
             {'columns': ['period_type', 'period_start', 'unit_type', 'unit_code']},
             {'columns': ['unit_code']},
