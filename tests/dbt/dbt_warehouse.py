@@ -143,7 +143,6 @@ def start_warehouse(base: Path) -> Iterator[DbtWarehouse]:
             # read them as dbt sources)
             conn.execute("create schema if not exists ops")
             conn.execute(OPS_DDL)
-            conn.execute((FIXTURES / "ops_fixture.sql").read_text())
         yield DbtWarehouse(port=port, target_path=base / "target")
     finally:
         subprocess.run(

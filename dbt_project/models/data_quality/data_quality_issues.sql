@@ -1,7 +1,8 @@
 {{ config(materialized='table', schema='marts', indexes=[{'columns': ['issue_type', 'source']}]) }}
 
 {#- Suspect data before it is published (docs/service_index.md, "Data quality"):
-    1. every quarantined batch and every failed load in ops.load_audit, with the failed rules, the
+    1. every quarantined batch and every failed load in ops.load_audit, and every file of a
+       file-drop source rejected as unreadable (ops.file_receipts, with its reason), with the failed rules, the
        count of bad rows and a sample when the outcome carries them (else the error text, which
        names the failed expectations), and whether a later load of the interval succeeded;
     2. outliers: monthly indicator values of an area whose modified z-score over the area's own
@@ -77,6 +78,25 @@ batch_issues as (
         and audit.entity = later_success.entity
         and audit.interval_start = later_success.interval_start
     where audit.status in ('quarantined', 'failed')
+
+),
+
+-- files that could not be read are refused before any batch exists: their reason is the issue
+rejected_files as (
+
+    select
+        'rejected_file' as issue_type,
+        source,
+        entity,
+        batch_id,
+        period_start as interval_start,
+        period_end as interval_end,
+        coalesce(unit, '(unknown)') || ': ' || file_name as rule,
+        reason,
+        recorded_at
+
+    from {{ source('ops', 'file_receipts') }}
+    where status = 'rejected'
 
 ),
 
@@ -196,6 +216,31 @@ final as (
         detected_at
 
     from batch_issues
+
+    union all
+
+    select
+        issue_type,
+        source,
+        entity,
+        batch_id,
+        null,
+        null,
+        null,
+        (interval_start at time zone 'Asia/Ho_Chi_Minh')::date,
+        ((interval_end at time zone 'Asia/Ho_Chi_Minh') - interval '1 second')::date,
+        'file rejected (' || rule || ')',
+        null,
+        null,
+        left(reason, 2000),
+        null,
+        null,
+        null,
+        null,
+        null,
+        recorded_at
+
+    from rejected_files
 
     union all
 

@@ -6,16 +6,15 @@
     appears with no change here:
     * file-drop sources (ops.file_receipts): one expected file per unit per file period (the
       units the source expects are listed, a unit that sent nothing has a `missing` row);
-      received = a file that was loaded, replaced by a later one or was a duplicate of a loaded
-      one (a rejected file is not received); on time = its arrival (file mtime) before 01:00 local
-      on the day after the file period, i.e. in the inbox for the next morning's run;
+      received = a readable file arrived (loaded, replaced by a later one, a duplicate, or
+      quarantined for failing validation; a rejected, unreadable file is not received); on time =
+      its arrival (file mtime) before 01:00 local after the file period's end, i.e. in the inbox
+      for the next morning's run;
     * HTTP sources (ops.load_audit, entities without file receipts): one expected submission per
       entity per local day, every day from the entity's first audited day to its last; received =
       a successful load of that day; on time = the first successful load finished before 06:00
       local on the next day (the nightly run and its retries). A range backfilled later is
-      received but not on time.
-    A file period is a month when every period_start of the entity is a first of month, else a
-    day. -#}
+      received but not on time. -#}
 
 with
 
@@ -24,8 +23,10 @@ receipts as (
     select
         source::text as source,
         entity::text as entity,
-        unit::text as reporting_unit,
-        period_start::date as period_start,
+        coalesce(unit::text, '(unknown)') as reporting_unit,
+        (period_start at time zone 'Asia/Ho_Chi_Minh')::date as submission_date,
+        -- in the inbox for the run of the next morning: before 01:00 local after the period
+        period_end + interval '1 hour' as deadline,
         status::text as status,
         arrived_at
 
@@ -35,39 +36,26 @@ receipts as (
 
 file_entities as (
 
-    select
-        source,
-        entity,
-        bool_and(extract(day from period_start) = 1) as is_monthly
-
+    select distinct source, entity
     from receipts
-    group by 1, 2
 
 ),
 
 file_submissions as (
 
     select
-        receipts.source,
-        receipts.entity,
-        receipts.reporting_unit,
-        receipts.period_start as submission_date,
-        (
-            case
-                when file_entities.is_monthly
-                    then receipts.period_start + interval '1 month'
-                else receipts.period_start + interval '1 day'
-            end + interval '1 hour'
-        ) at time zone 'Asia/Ho_Chi_Minh' as deadline,
-        min(receipts.arrived_at) filter (
-            where receipts.status in ('loaded', 'replaced', 'duplicate')
+        source,
+        entity,
+        reporting_unit,
+        submission_date,
+        min(deadline) as deadline,
+        -- a readable file arrived (rejected files and missing units are not received)
+        min(arrived_at) filter (
+            where status in ('loaded', 'replaced', 'duplicate', 'quarantined')
         ) as first_received_at
 
     from receipts
-    inner join file_entities
-        on receipts.source = file_entities.source
-        and receipts.entity = file_entities.entity
-    group by 1, 2, 3, 4, 5
+    group by 1, 2, 3, 4
 
 ),
 
