@@ -7,7 +7,7 @@
        names the failed expectations), and whether a later load of the interval succeeded;
     2. outliers: monthly indicator values of an area whose modified z-score over the area's own
        monthly history (0.6745 (x - median) / MAD, Iglewicz and Hoaglin) exceeds 3.5 in absolute
-       value. -#}
+       value, over months with at least 30 in the denominator and at least 6 such months. -#}
 
 with
 
@@ -107,6 +107,9 @@ monthly_values as (
     where period_type = 'month'
         and value is not null
         and breakdown = 'total'
+        -- a rate over a handful of dossiers swings by chance: only months with at least 30 in
+        -- the denominator (counts, which have none, are all kept)
+        and (denominator is null or denominator >= 30)
 
 ),
 
