@@ -560,6 +560,8 @@ def airflow_cmd(ctx: typer.Context) -> None:
     ensure_metadata_db(settings)
     configure(settings)
     airflow_bin = Path(sys.executable).with_name("airflow")
+    # `airflow standalone` starts its components as `airflow ...` found on PATH
+    os.environ["PATH"] = f"{airflow_bin.parent}{os.pathsep}{os.environ.get('PATH', '')}"
     os.execv(str(airflow_bin), [str(airflow_bin), *ctx.args])
 
 

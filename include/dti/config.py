@@ -52,6 +52,9 @@ class Settings:
     ``DATA_DIR/inbox``."""
     _portal_token: str | None = field(default=None, repr=False)
     _pseudonym_key: str | None = field(default=None, repr=False)
+    # An object-store folder mirroring the landing zone, for workers that share no volume
+    # (dti.storage); None: DATA_DIR alone.
+    landing_url: str | None = None
 
     @property
     def embedded_warehouse(self) -> bool:
@@ -149,4 +152,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         smtp_port=int(env.get("DTI_SMTP_PORT", "25")),
         _portal_token=env.get("DTI_PORTAL_TOKEN") or None,
         _pseudonym_key=env.get("DTI_PSEUDONYM_KEY") or None,
+        landing_url=env.get("DTI_LANDING_URL") or None,
     )
