@@ -118,6 +118,12 @@ declare
     inserted bigint := 0;
     n bigint;
 begin
+    -- the history may have been dropped with the marts schema (a rebuild from scratch)
+    if to_regclass('marts.figure_revisions') is null
+        or to_regclass('marts.indicator_values_history') is null
+        or to_regclass('marts.service_index_history') is null then
+        return 0;
+    end if;
     if to_regclass('marts.indicator_values') is not null then
         with published as (
             select
