@@ -22,6 +22,8 @@ from pathlib import Path
 
 import psycopg
 
+from dti.warehouse import OPS_DDL
+
 ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT = ROOT / "dbt_project"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -137,6 +139,10 @@ def start_warehouse(base: Path) -> Iterator[DbtWarehouse]:
             host="127.0.0.1", port=port, user="postgres", dbname="dti", autocommit=True
         ) as conn:
             conn.execute((FIXTURES / "raw_portal_fixture.sql").read_text())
+            # the ops ledgers exactly as the warehouse creates them (the data-quality marts
+            # read them as dbt sources)
+            conn.execute("create schema if not exists ops")
+            conn.execute(OPS_DDL)
         yield DbtWarehouse(port=port, target_path=base / "target")
     finally:
         subprocess.run(

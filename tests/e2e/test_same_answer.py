@@ -30,6 +30,10 @@ pytestmark = pytest.mark.slow
 FIRST, LAST = date(2022, 3, 1), date(2022, 3, 3)
 DAYS = [FIRST + timedelta(days=n) for n in range((LAST - FIRST).days + 1)]
 VOLATILE = ("_loaded_at", "_extracted_at")
+# marts that describe how the data was loaded (audit and file receipts: a range snapshots the
+# catalogue once a month where nights snapshot it daily, a retried day leaves a resolved issue),
+# not the data itself
+ABOUT_THE_LOADS = ("source_completeness", "data_quality_issues")
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +60,7 @@ def _checksums(stack: Stack, schema: str) -> dict[str, str]:
             "and table_type = 'BASE TABLE' order by 1",
             (schema,),
         )
+        if t not in ABOUT_THE_LOADS
     ]
     out = {}
     for table in tables:
