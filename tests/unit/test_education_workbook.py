@@ -151,7 +151,11 @@ def test_optional_column_missing_gives_none(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("column", "value", "label"),
-    [(5, "khoảng 800", "Số học sinh"), (9, 2.5, "Số lớp học trực tuyến"), (7, "đang chờ", "Sử dụng")],
+    [
+        (5, "khoảng 800", "Số học sinh"),
+        (9, 2.5, "Số lớp học trực tuyến"),
+        (7, "đang chờ", "Sử dụng"),
+    ],
 )
 def test_unreadable_school_row_rejects_the_file_with_its_row(
     tmp_path: Path, column: int, value: Any, label: str
