@@ -105,7 +105,7 @@ def test_dirty_report_reads_every_school(tmp_path: Path) -> None:
     assert b["SuDungHoSoDienTu"] == "0"
     assert c["SoGiaoVien"] == "29" and c["SoTienHocPhi"] == "1234000"
     assert c["SoTienKhongTienMat"] == "214200" and c["SuDungHoSoDienTu"] == "1"
-    assert set(a) == {col.name for col in wbmod.REPORT.columns}
+    assert set(a) == set(wbmod.REPORT.field_names) and a["KyBaoCao"] == "202201"
 
 
 def test_header_found_wherever_the_title_block_ends(tmp_path: Path) -> None:
@@ -242,3 +242,12 @@ def test_read_yes_no() -> None:
     assert [read_yes_no(v) for v in ("Có", "co", "X", 1, "Không", "không", 0, None)] == [
         "1", "1", "1", "1", "0", "0", "0", None
     ]  # fmt: skip
+
+
+def test_report_month_from_title_or_file_name(tmp_path: Path) -> None:
+    path = write_report(tmp_path / "PGD_215_BaoCaoCDS_202203.xlsx", [SCHOOL_A])
+    (a,) = parse_school_report(path)
+    assert a["KyBaoCao"] == "202201"  # the title block says January; it wins over the name
+    path = write_report(tmp_path / "PGD_215_BaoCaoCDS_202203.xlsx", [SCHOOL_A], title_rows=0)
+    (a,) = parse_school_report(path)
+    assert a["KyBaoCao"] == "202203"

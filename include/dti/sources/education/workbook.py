@@ -31,6 +31,8 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 HEADER_SCAN_ROWS = 40
+PERIOD_FIELD = "KyBaoCao"
+"""The month a workbook reports on (YYYYMM): from its title block, else from its file name."""
 
 
 class WorkbookRejected(ValueError):
@@ -65,7 +67,8 @@ class Layout:
 
     @property
     def field_names(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns)
+        """The record's fields: the reporting month, then the columns."""
+        return (PERIOD_FIELD, *(c.name for c in self.columns))
 
 
 def normalise(label: Any) -> str:
@@ -219,6 +222,8 @@ def _lookup(layout: Layout) -> dict[str, str]:
 class Header:
     row: int
     """1-based number of the header's last row (data start below it)."""
+    first: int
+    """1-based number of the header's first row (the title block is above it)."""
     columns: dict[str, int]
     """Canonical name -> 0-based column index."""
     labels: list[str]
@@ -278,7 +283,7 @@ def find_header(rows: list[list[Any]], layout: Layout) -> Header | None:
             score = len(found)
             # prefer the header that finds more columns; on a tie, the single row
             if best is None or score > best[0]:
-                best = (score, last, Header(last, found, labels))
+                best = (score, last, Header(last, i + 1, found, labels))
     return best[2] if best else None
 
 
@@ -372,6 +377,27 @@ def _is_column_numbers(cells: list[Any]) -> bool:
     return len(numbers) >= 3 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
 
 
+_TITLE_MONTH = re.compile(r"\bthang (\d{1,2}) (?:nam )?(20\d{2})\b")
+_TITLE_DATE = re.compile(r"\b(\d{1,2}) (\d{1,2}) (20\d{2})\b")
+_NAME_MONTH = re.compile(r"(?<!\d)(20\d{2})(0[1-9]|1[0-2])(?!\d)")
+
+
+def report_month(title_rows: list[list[Any]], file_name: str) -> str | None:
+    """``Tháng 01 năm 2022`` / ``THÁNG 1/2022`` / ``đến ngày 31/12/2021`` in the title block, else
+    ``..._202201.xlsx`` in the file name -> ``'202201'``."""
+    for row in title_rows:
+        for value in row:
+            text = normalise(value)
+            m = _TITLE_MONTH.search(text)
+            if m and 1 <= int(m.group(1)) <= 12:
+                return f"{m.group(2)}{int(m.group(1)):02d}"
+            m = _TITLE_DATE.search(text)
+            if m and 1 <= int(m.group(2)) <= 12:
+                return f"{m.group(3)}{int(m.group(2)):02d}"
+    m = _NAME_MONTH.search(file_name)
+    return f"{m.group(1)}{m.group(2)}" if m else None
+
+
 _READERS = {"int": read_int, "yesno": read_yes_no, "code": read_code, "text": read_text}
 
 
@@ -419,7 +445,7 @@ def parse_workbook(path: Path, layout: Layout) -> Iterator[dict[str, str | None]
             f"(looked for {', '.join(repr(c.label) for c in layout.columns if c.required)}); is "
             "this the right workbook?"
         )
-    title, header, _head = best_sheet
+    title, header, head = best_sheet
     missing = [c for c in layout.columns if c.required and c.name not in header.columns]
     if missing:
         raise _rejected(
@@ -428,11 +454,12 @@ def parse_workbook(path: Path, layout: Layout) -> Iterator[dict[str, str | None]
             + f"; headers found: {seen_labels}. Add the header variant to "
             "dti.sources.education.workbook if the office renamed it, or ask for a new export"
         )
-    yield from _records(path, title, header, layout)
+    month = report_month(head[: header.first - 1], path.name)
+    yield from _records(path, title, header, layout, month)
 
 
 def _records(
-    path: Path, title: str, header: Header, layout: Layout
+    path: Path, title: str, header: Header, layout: Layout, month: str | None
 ) -> Iterator[dict[str, str | None]]:
     code_col = header.columns["MaTruong"]
     by_name = {c.name: c for c in layout.columns}
@@ -464,7 +491,7 @@ def _records(
                 )
             if totals_seen:
                 log.warning("%s row %d: a school row after the totals row", path.name, number)
-            record: dict[str, str | None] = {}
+            record: dict[str, str | None] = {PERIOD_FIELD: month}
             for column in layout.columns:
                 idx = header.columns.get(column.name)
                 raw = row[idx] if idx is not None and idx < len(row) else None
