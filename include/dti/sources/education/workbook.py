@@ -25,6 +25,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,11 @@ def normalise(label: Any) -> str:
     """``'Số lớp học  trực tuyến\\n(lớp)'`` -> ``'so lop hoc truc tuyen lop'``."""
     if label is None:
         return ""
+    return _normalise_text(str(label))
+
+
+@lru_cache(maxsize=8192)
+def _normalise_text(label: str) -> str:
     text = unicodedata.normalize("NFD", str(label).replace("đ", "d").replace("Đ", "D"))
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn").lower()
     return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
