@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
+from dti.extract.files import FileRejected
 from dti.sources.education import workbook as wbmod
 from dti.sources.education.workbook import (
     parse_school_registry,
@@ -18,7 +19,7 @@ from dti.sources.education.workbook import (
     read_yes_no,
 )
 
-REJECTED = type(wbmod._rejected("probe"))  # FileRejected once the file-drop core is present
+REJECTED = FileRejected
 
 # (group header or None, label): the usual template of a district office
 USUAL = [

@@ -29,6 +29,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from dti.extract.files import FileRejected
+
 log = logging.getLogger(__name__)
 
 HEADER_SCAN_ROWS = 40
@@ -36,15 +38,7 @@ PERIOD_FIELD = "KyBaoCao"
 """The month a workbook reports on (YYYYMM): from its title block, else from its file name."""
 
 
-class WorkbookRejected(ValueError):
-    """Fallback when dti.extract.files is not importable (the parser is also used alone)."""
-
-
-def _rejected(message: str) -> Exception:
-    try:
-        from dti.extract.files import FileRejected
-    except ImportError:  # the file-drop core is not there (parser used on its own)
-        return WorkbookRejected(message)
+def _rejected(message: str) -> FileRejected:
     return FileRejected(message)
 
 
