@@ -178,8 +178,12 @@ def test_school_row_without_required_value_is_not_dropped(tmp_path: Path) -> Non
 def test_figures_without_a_school_code_reject_the_file(tmp_path: Path) -> None:
     orphan = list(SCHOOL_B)
     orphan[1] = None
-    with pytest.raises(REJECTED, match=r"row 10: figures without a school code"):
+    with pytest.raises(REJECTED, match=r"row 10: a school or figures without a school code"):
         list(parse_school_report(write_report(tmp_path / "orphan.xlsx", [SCHOOL_A, orphan])))
+    # a named school with its figures left blank is not a heading either
+    blank = [None, None, "Trường Tiểu học Thắng", "Tiểu học"] + [None] * 11
+    with pytest.raises(REJECTED, match=r"row 10: a school or figures without a school code"):
+        list(parse_school_report(write_report(tmp_path / "named.xlsx", [SCHOOL_A, blank])))
 
 
 def test_totals_row_is_skipped_wherever_its_label_is(tmp_path: Path) -> None:

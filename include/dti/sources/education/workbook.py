@@ -208,6 +208,8 @@ REGISTRY = Layout(
 )
 
 _TOTAL_LABELS = re.compile(r"^(tong cong|cong|tong so|tong|toan huyen|toan thanh pho|cong toan)\b")
+# a name cell naming a school ("Trường ...", "Trung tâm GDNN-GDTX ...", "Phân hiệu ...")
+_SCHOOL_NAME = re.compile(r"^(truong|trung tam|phan hieu|nha tre|nhom tre)\b")
 _COLUMN_NUMBER = re.compile(r"^\(?\d{1,2}\)?$")
 _YES = {"co", "x", "1", "yes", "true", "dang su dung", "da su dung"}
 _NO = {"khong", "0", "no", "false", "chua", "chua su dung"}
@@ -462,6 +464,7 @@ def _records(
     path: Path, title: str, header: Header, layout: Layout, month: str | None
 ) -> Iterator[dict[str, str | None]]:
     code_col = header.columns["MaTruong"]
+    name_col = header.columns.get("TenTruong")
     by_name = {c.name: c for c in layout.columns}
     numeric_cols = [i for n, i in header.columns.items() if by_name[n].kind == "int"]
     totals_seen = False
@@ -483,11 +486,13 @@ def _records(
                 if any(_TOTAL_LABELS.match(t) for t in texts):
                     totals_seen = True
                     continue  # the totals row
-                if totals_seen or not _has_figures(row, numeric_cols):
+                named = name_col is not None and name_col < len(row)
+                school_named = named and _SCHOOL_NAME.match(normalise(row[name_col]))
+                if totals_seen or not (school_named or _has_figures(row, numeric_cols)):
                     continue  # level headings, the signature footer, notes
                 raise _rejected(
-                    f"{path.name} (sheet {title!r}) row {number}: figures without a school "
-                    f"code ({cells[:4]}...); fill in the code (Mã trường) or remove the row"
+                    f"{path.name} (sheet {title!r}) row {number}: a school or figures without a "
+                    f"school code ({cells[:4]}...); fill in the code (Mã trường) or remove the row"
                 )
             if totals_seen:
                 log.warning("%s row %d: a school row after the totals row", path.name, number)
