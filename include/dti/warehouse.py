@@ -235,6 +235,13 @@ def bootstrap(settings: Settings) -> None:
         for schema in SCHEMAS:
             conn.execute(f"create schema if not exists {schema}")
         conn.execute(OPS_DDL)
+        # every registered entity's raw table, empty until loaded: the staging views of a
+        # source that was never loaded still build (a run of one source transforms them all)
+        from dti.load import raw_table_ddl
+        from dti.sources import all_entities
+
+        for entity in all_entities():
+            conn.execute(raw_table_ddl(entity))
         _ensure_analyst_role(conn, _analyst_password(settings))
 
 

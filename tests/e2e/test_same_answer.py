@@ -96,7 +96,11 @@ def _build(stack: Stack) -> None:
         result = subprocess.run(
             [
                 str(DTI.with_name("dbt")),
-                "run",
+                "build",
+                "--resource-type",
+                "model",
+                "--resource-type",
+                "seed",
                 "--project-dir",
                 str(ROOT / "dbt_project"),
                 "--profiles-dir",
