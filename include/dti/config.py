@@ -43,6 +43,8 @@ class Settings:
     load_workers: int
     _portal_token: str | None = field(default=None, repr=False)
     _pseudonym_key: str | None = field(default=None, repr=False)
+    health_url: str | None = None
+    _health_token: str | None = field(default=None, repr=False)
 
     @property
     def embedded_warehouse(self) -> bool:
@@ -68,6 +70,21 @@ class Settings:
             raise RuntimeError(
                 "DTI_PORTAL_URL points to a real portal but DTI_PORTAL_TOKEN is not set: "
                 "set it in the environment or in .env"
+            )
+        return _local_secret(self.secrets_dir / "simulator.token")
+
+    @property
+    def effective_health_url(self) -> str:
+        return self.health_url or f"http://{self.simulator_host}:{self.simulator_port}"
+
+    @property
+    def health_token(self) -> str:
+        if self._health_token:
+            return self._health_token
+        if self.health_url is not None:
+            raise RuntimeError(
+                "DTI_HEALTH_URL points to a real facility registry but DTI_HEALTH_TOKEN is not "
+                "set: set it in the environment or in .env"
             )
         return _local_secret(self.secrets_dir / "simulator.token")
 
@@ -130,4 +147,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         load_workers=max(1, int(env.get("DTI_LOAD_WORKERS", "2"))),
         _portal_token=env.get("DTI_PORTAL_TOKEN") or None,
         _pseudonym_key=env.get("DTI_PSEUDONYM_KEY") or None,
+        health_url=(env.get("DTI_HEALTH_URL") or None),
+        _health_token=env.get("DTI_HEALTH_TOKEN") or None,
     )
