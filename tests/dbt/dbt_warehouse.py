@@ -137,6 +137,7 @@ def start_warehouse(base: Path) -> Iterator[DbtWarehouse]:
             host="127.0.0.1", port=port, user="postgres", dbname="dti", autocommit=True
         ) as conn:
             conn.execute((FIXTURES / "raw_portal_fixture.sql").read_text())
+            conn.execute((FIXTURES / "raw_health_fixture.sql").read_text())
         yield DbtWarehouse(port=port, target_path=base / "target")
     finally:
         subprocess.run(

@@ -79,6 +79,13 @@ def test_models_land_in_their_schemas_and_are_documented(manifest: tuple[dict, d
         "dim_procedure": ("marts", "table"),
         "fct_dossier": ("marts", "table"),
         "indicator_values": ("marts", "table"),
+        "stg_health__facilities": ("staging", "view"),
+        "stg_health__payments": ("staging", "view"),
+        "stg_health__claims": ("staging", "view"),
+        "dim_health_facility": ("marts", "table"),
+        "dim_health_facility_capability": ("marts", "table"),
+        "fct_health_payment": ("marts", "table"),
+        "fct_insured_episode": ("marts", "table"),
     }
     found = {name: (m["schema"], m["config"]["materialized"]) for name, m in models.items()}
     assert found == expected
