@@ -201,6 +201,31 @@ def _explain_failures(settings: Settings, since_monotonic: float) -> None:
         _say(f"  {status}: {source}/{entity} {day}\n    {error}")
 
 
+def _deliver_simulated_files(settings: Settings, first: date, last: date) -> None:
+    """In the embedded mode the simulator stands in for the offices that drop files: ask it to
+    deliver the range's files into the inbox before loading (a real deployment's inbox fills
+    by itself)."""
+    if not settings.embedded_simulator:
+        return
+    import httpx
+
+    try:
+        response = httpx.post(
+            f"{settings.effective_portal_url}/_sim/inbox/deliver",
+            params={"from": first.isoformat(), "to": last.isoformat()},
+            headers={"Authorization": f"Bearer {settings.portal_token}"},
+            timeout=1800,
+        )
+        response.raise_for_status()
+    except httpx.HTTPError as err:
+        _fail(f"the simulator could not deliver the files of {first}..{last}: {err}")
+        return
+    written = response.json().get("written", {})
+    if any(written.values()):
+        summary = ", ".join(f"{source}: {n}" for source, n in sorted(written.items()))
+        _say(f"simulated file drops delivered to {settings.inbox} ({summary})")
+
+
 def _sources(source: str | None) -> list[str]:
     from dti.sources import source_names
 
@@ -241,14 +266,18 @@ def run(
     if (from_ is None) != (to is None):
         _fail("a range needs both --from and --to")
     _ensure_up(settings)
+    if from_ and to:
+        first, last = _day(from_, "--from"), _day(to, "--to")
+    else:
+        first = last = (
+            _day(day, "--date") if day else datetime.now(LOCAL_TZ).date() - timedelta(days=1)
+        )
+    _deliver_simulated_files(settings, first, last)
     for name in _sources(source):
         if from_ and to:
-            _run_range(settings, name, _day(from_, "--from"), _day(to, "--to"), chunk, skip_loaded)
+            _run_range(settings, name, first, last, chunk, skip_loaded)
         else:
-            target = (
-                _day(day, "--date") if day else datetime.now(LOCAL_TZ).date() - timedelta(days=1)
-            )
-            _run_day(settings, name, target)
+            _run_day(settings, name, first)
     if transform:
         _transform(settings)
 
@@ -267,6 +296,7 @@ def backfill(
     if last < first:
         _fail(f"--to {last} is before --from {first}")
     _ensure_up(settings)
+    _deliver_simulated_files(settings, first, last)
     for name in _sources(source):
         _run_range(settings, name, first, last, chunk)
     _transform(settings)
@@ -407,7 +437,20 @@ def simulator_serve(
         token=settings.portal_token,
         scale=scale,
         cache_dir=settings.local_dir / "simulator-cache",
+        inbox_dir=settings.inbox,
     )
+
+
+@simulator_app.command("deliver")
+def simulator_deliver(
+    from_: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
+    to: Annotated[str, typer.Option("--to", help="Last day (inclusive).")],
+) -> None:
+    """Have the running simulator drop the file sources' files of a range into the inbox
+    (`dti run` does this itself in the embedded mode)."""
+    settings = _settings()
+    _ensure_up(settings)
+    _deliver_simulated_files(settings, _day(from_, "--from"), _day(to, "--to"))
 
 
 @app.command("airflow", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -41,6 +41,9 @@ class Settings:
     http_timeout: float
     http_retries: int
     load_workers: int
+    inbox_dir: Path | None = None
+    """Where file-drop sources leave their files (``<inbox>/<source>/<entity>/``); by default
+    ``DATA_DIR/inbox``."""
     _portal_token: str | None = field(default=None, repr=False)
     _pseudonym_key: str | None = field(default=None, repr=False)
     health_url: str | None = None
@@ -53,6 +56,11 @@ class Settings:
     @property
     def embedded_simulator(self) -> bool:
         return self.portal_url is None
+
+    @property
+    def inbox(self) -> Path:
+        """The file-drop inbox: ``DTI_INBOX_DIR``, else ``DATA_DIR/inbox``."""
+        return self.inbox_dir or self.data_dir / "inbox"
 
     @property
     def secrets_dir(self) -> Path:
@@ -145,6 +153,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         http_timeout=float(env.get("DTI_HTTP_TIMEOUT", "60")),
         http_retries=int(env.get("DTI_HTTP_RETRIES", "5")),
         load_workers=max(1, int(env.get("DTI_LOAD_WORKERS", "2"))),
+        inbox_dir=Path(env["DTI_INBOX_DIR"]).resolve() if env.get("DTI_INBOX_DIR") else None,
         _portal_token=env.get("DTI_PORTAL_TOKEN") or None,
         _pseudonym_key=env.get("DTI_PSEUDONYM_KEY") or None,
         health_url=(env.get("DTI_HEALTH_URL") or None),

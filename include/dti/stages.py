@@ -25,6 +25,30 @@ def land(settings: Settings, source: str, entity: str, day: str | date) -> dict[
     return extract_and_land(settings, source, entity, day).to_dict()
 
 
+def land_interval(
+    settings: Settings, source: str, entity: str, start: str, end: str
+) -> dict[str, Any]:
+    """Extract and land [start, end) (ISO local datetimes): a day, or a file-drop period."""
+    return extract_and_land(settings, source, entity, start, end).to_dict()
+
+
+def land_files(settings: Settings, source: str, entity: str, day: str | date) -> list[dict]:
+    """What a nightly run of ``day`` lands for a file-drop entity: its periods in that day and
+    the earlier periods late files arrived for, one batch dict each."""
+    from dti.land import land_file_periods
+
+    return [b.to_dict() for b in land_file_periods(settings, source, entity, day)]
+
+
+def validate_and_load(
+    settings: Settings, batch: dict[str, Any], dsn: str | None = None
+) -> dict[str, Any]:
+    """Validate one landed batch and load it if it passes (a failure is quarantined, audited
+    and raised as :class:`dti.validate.ValidationFailed`)."""
+    outcome = validate(settings, batch, dsn=dsn)
+    return load(settings, batch, outcome, dsn=dsn)
+
+
 def validate(
     settings: Settings, batch: dict[str, Any] | str, dsn: str | None = None
 ) -> dict[str, Any]:

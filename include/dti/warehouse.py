@@ -258,6 +258,25 @@ create table if not exists ops.load_audit (
 );
 create index if not exists load_audit_interval
     on ops.load_audit (source, entity, interval_start);
+-- File-drop sources: every file of a period and its fate, as of the period's latest landing
+-- (loaded, duplicate, replaced, rejected, missing; quarantined when the batch failed validation).
+create table if not exists ops.file_receipts (
+    source text not null,
+    entity text not null,
+    period_start timestamptz not null,
+    period_end timestamptz not null,
+    unit text,
+    file_name text not null,
+    sha256 text,
+    arrived_at timestamptz,
+    status text not null,
+    rows bigint,
+    reason text,
+    batch_id text not null,
+    recorded_at timestamptz not null default now()
+);
+create index if not exists file_receipts_period
+    on ops.file_receipts (source, entity, period_start);
 """
 
 
