@@ -178,11 +178,11 @@ def test_function_gives_the_model_rows_for_a_period(built: DbtWarehouse) -> None
     columns = ", ".join(c for c in INDICATOR_COLUMNS if c != "period_type")
     from_model = built.query(
         f"select {columns} from marts.indicator_values "
-        "where period_type = 'half_year' and period_start = '2022-01-01' order by 1, 4, 5"
+        "where period_type = 'half_year' and period_start = '2022-01-01' order by 1, 4, 5, 6, 7"
     )
     from_function = built.query(
         f"select {columns} from marts.indicator_values_between('2022-01-01', '2022-06-30') "
-        "order by 1, 4, 5"
+        "order by 1, 4, 5, 6, 7"
     )
     assert from_function == from_model
     period_types = built.query(

@@ -810,3 +810,29 @@ def deliver(
         inbox_dir,
     )
     return written
+
+
+def router(ctx: Any) -> Any:
+    """``GET /health/api/v1/facilities?page=&page_size=``: the registry, paged like the portal
+    (``ctx`` is the app's :class:`dti.simulator.app.SimContext`)."""
+    from typing import Annotated
+
+    from fastapi import APIRouter, Depends, Query, Request
+
+    world = _world(ctx.seed, ctx.scale)
+    records = world.facility_records()
+    api = APIRouter()
+    Auth = Annotated[None, Depends(ctx.auth)]
+
+    @api.get("/health/api/v1/facilities")
+    def facilities(
+        request: Request,
+        _: Auth,
+        page: Annotated[int, Query(ge=1)] = 1,
+        page_size: Annotated[int, Query(ge=1, le=5000)] = 1000,
+    ):
+        return ctx.serve_page(
+            request, page, page_size, lambda: ctx.snapshot(records, page, page_size)
+        )
+
+    return api
