@@ -34,9 +34,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 
 from .catalogue import PROVINCE_CODE, allocate, load_geography
 from .people import (
@@ -812,25 +814,19 @@ def deliver(
     return written
 
 
-def router(ctx: Any) -> Any:
+_Page = Annotated[int, Query(ge=1)]
+_PageSize = Annotated[int, Query(ge=1, le=5000)]
+
+
+def router(ctx: Any) -> APIRouter:
     """``GET /health/api/v1/facilities?page=&page_size=``: the registry, paged like the portal
     (``ctx`` is the app's :class:`dti.simulator.app.SimContext`)."""
-    from typing import Annotated
-
-    from fastapi import APIRouter, Depends, Query, Request
-
     world = _world(ctx.seed, ctx.scale)
     records = world.facility_records()
     api = APIRouter()
-    Auth = Annotated[None, Depends(ctx.auth)]
 
-    @api.get("/health/api/v1/facilities")
-    def facilities(
-        request: Request,
-        _: Auth,
-        page: Annotated[int, Query(ge=1)] = 1,
-        page_size: Annotated[int, Query(ge=1, le=5000)] = 1000,
-    ):
+    @api.get("/health/api/v1/facilities", dependencies=[Depends(ctx.auth)])
+    def facilities(request: Request, page: _Page = 1, page_size: _PageSize = 1000) -> Response:
         return ctx.serve_page(
             request, page, page_size, lambda: ctx.snapshot(records, page, page_size)
         )
