@@ -99,3 +99,18 @@ def test_truncated_xml_is_quarantined_and_the_good_file_lands_pseudonymised(
         assert clear not in landed
     outcome = validate_batch(hsettings, good, parameters={"known_facility_codes": registry_codes})
     assert outcome.success
+
+
+def test_two_units_empty_exports_are_both_received(hsettings, tmp_path):
+    """Closed on Sunday, two centres send the same header-only bytes: not duplicates."""
+    header = FIXTURES / "24001_20220301.csv"
+    empty = tmp_path / "empty.csv"
+    empty.write_text(header.read_text("utf-8-sig").splitlines()[0] + "\n", encoding="utf-8")
+    folder = inbox_dir(hsettings, PAYMENTS)
+    folder.mkdir(parents=True, exist_ok=True)
+    for unit in ("24021", "24022"):
+        shutil.copyfile(empty, folder / f"{unit}_20220306.csv")
+    batch = extract_and_land(hsettings, "health", "payments", "2022-03-06")
+    fates = _fates(batch)
+    assert fates["24021_20220306.csv"] == fates["24022_20220306.csv"] == "loaded"
+    assert batch.rows == 0
