@@ -42,12 +42,21 @@ class Settings:
     http_retries: int
     load_workers: int
     inbox_dir: Path | None = None
+    alert_webhook: str | None = None
+    """URL that failed tasks are POSTed to as JSON (DTI_ALERT_WEBHOOK)."""
+    alert_email: str | None = None
+    """Address that failed tasks are mailed to (DTI_ALERT_EMAIL, through DTI_SMTP_HOST)."""
+    smtp_host: str | None = None
+    smtp_port: int = 25
     """Where file-drop sources leave their files (``<inbox>/<source>/<entity>/``); by default
     ``DATA_DIR/inbox``."""
     _portal_token: str | None = field(default=None, repr=False)
     _pseudonym_key: str | None = field(default=None, repr=False)
     health_url: str | None = None
     _health_token: str | None = field(default=None, repr=False)
+    # An object-store folder mirroring the landing zone, for workers that share no volume
+    # (dti.storage); None: DATA_DIR alone.
+    landing_url: str | None = None
 
     @property
     def embedded_warehouse(self) -> bool:
@@ -154,8 +163,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         http_retries=int(env.get("DTI_HTTP_RETRIES", "5")),
         load_workers=max(1, int(env.get("DTI_LOAD_WORKERS", "2"))),
         inbox_dir=Path(env["DTI_INBOX_DIR"]).resolve() if env.get("DTI_INBOX_DIR") else None,
+        alert_webhook=env.get("DTI_ALERT_WEBHOOK") or None,
+        alert_email=env.get("DTI_ALERT_EMAIL") or None,
+        smtp_host=env.get("DTI_SMTP_HOST") or None,
+        smtp_port=int(env.get("DTI_SMTP_PORT", "25")),
         _portal_token=env.get("DTI_PORTAL_TOKEN") or None,
         _pseudonym_key=env.get("DTI_PSEUDONYM_KEY") or None,
         health_url=(env.get("DTI_HEALTH_URL") or None),
         _health_token=env.get("DTI_HEALTH_TOKEN") or None,
+        landing_url=env.get("DTI_LANDING_URL") or None,
     )

@@ -20,11 +20,21 @@ from dti.config import LOCAL_TZ, PROJECT_ROOT, load_settings
 from dti.sources import EntityMode, Source, get_source, source_names
 
 START_DATE = pendulum.datetime(2022, 1, 1, tz=str(LOCAL_TZ))
+
+
+def _on_failure(context) -> None:
+    from dti.alerts import on_task_failure
+
+    on_task_failure(context)
+
+
 DEFAULT_ARGS = {
     "owner": "dti-data-team",
     "retries": 2,
     "retry_delay": timedelta(minutes=5),
     "retry_exponential_backoff": True,
+    # a task that fails for good is written to ops.alerts (and a webhook / e-mail if configured)
+    "on_failure_callback": _on_failure,
 }
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 

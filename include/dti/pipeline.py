@@ -202,6 +202,68 @@ class SourceIntervalsFailed(Exception):
         )
 
 
+def _land_validate_load(
+    settings: Settings,
+    dsn: str,
+    entity,
+    todo: list[Interval],
+    summary: ChunkSummary,
+    quarantined: dict[str, str],
+    unavailable: dict[str, str],
+    span: str,
+) -> None:
+    """One entity's intervals of a chunk: land them in worker processes, validate them in one GX
+    run, COPY those that pass; failures are audited and collected, not raised."""
+    from dti.load import load_batch, record_interval_failure
+    from dti.records import LandedBatch
+    from dti.validate import validate_batches
+
+    source = entity.source
+    t0 = time.monotonic()
+    landed, errors = _land_intervals(settings, source, entity.name, todo, settings.load_workers)
+    by_name = {i.name: i for i in todo}
+    for name, error in errors.items():
+        record_interval_failure(dsn, source, entity.name, by_name[name], f"extract failed: {error}")
+        unavailable[f"{name} {entity.name}"] = error
+    rows = sum(b["rows"] for b in landed)
+    progress.info(
+        "%s/%s: %d intervals extracted and landed (%d rows) in %.0fs",
+        span,
+        entity.name,
+        len(landed),
+        rows,
+        time.monotonic() - t0,
+    )
+    t0 = time.monotonic()
+    passed, failed = validate_batches(settings, landed)
+    for label, err in failed.items():
+        stages.audit_quarantine(settings, dsn, err)
+        quarantined[label] = str(err)
+        summary.quarantined.append(label)
+        progress.info("%s: quarantined (validation failed)", label)
+    progress.info(
+        "%s/%s: %d intervals validated in %.0fs",
+        span,
+        entity.name,
+        len(passed),
+        time.monotonic() - t0,
+    )
+    t0 = time.monotonic()
+    for batch in landed:
+        outcome = passed.get(batch["batch_id"])
+        if outcome is None:
+            continue
+        result = load_batch(dsn, LandedBatch.from_dict(batch), outcome)
+        summary.rows[entity.name] = summary.rows.get(entity.name, 0) + result.rows
+    progress.info(
+        "%s/%s: %d intervals loaded in %.0fs",
+        span,
+        entity.name,
+        len(passed),
+        time.monotonic() - t0,
+    )
+
+
 def load_chunk(
     settings: Settings,
     source: str,
@@ -223,9 +285,7 @@ def load_chunk(
     names every such day.
     """
     from dti.extract.files import pending_periods, periods_to_land
-    from dti.load import load_batch, record_interval_failure
-    from dti.records import LandedBatch
-    from dti.validate import validate_batches
+    from dti.locks import interval_locks
 
     first, last = parse_day(first_day), parse_day(last_day)
     src = get_source(source)
@@ -240,7 +300,8 @@ def load_chunk(
     for entity in snapshots:
         if skip_loaded and last in loaded_days(dsn, source, entity.name, last, last):
             continue
-        result = load_entity_day(settings, source, entity.name, last)
+        with interval_locks(dsn, source, entity.name, [Interval.day(last)]):
+            result = load_entity_day(settings, source, entity.name, last)
         summary.rows[entity.name] = summary.rows.get(entity.name, 0) + int(result["rows"])
     quarantined: dict[str, str] = {}
     unavailable: dict[str, str] = {}
@@ -259,51 +320,10 @@ def load_chunk(
             todo = targets
         if not todo:
             continue
-        t0 = time.monotonic()
-        landed, errors = _land_intervals(settings, source, entity.name, todo, settings.load_workers)
-        by_name = {i.name: i for i in todo}
-        for name, error in errors.items():
-            record_interval_failure(
-                dsn, source, entity.name, by_name[name], f"extract failed: {error}"
+        with interval_locks(dsn, source, entity.name, todo):
+            _land_validate_load(
+                settings, dsn, entity, todo, summary, quarantined, unavailable, span
             )
-            unavailable[f"{name} {entity.name}"] = error
-        rows = sum(b["rows"] for b in landed)
-        progress.info(
-            "%s/%s: %d intervals extracted and landed (%d rows) in %.0fs",
-            span,
-            entity.name,
-            len(landed),
-            rows,
-            time.monotonic() - t0,
-        )
-        t0 = time.monotonic()
-        passed, failed = validate_batches(settings, landed)
-        for label, err in failed.items():
-            stages.audit_quarantine(settings, dsn, err)
-            quarantined[label] = str(err)
-            summary.quarantined.append(label)
-            progress.info("%s: quarantined (validation failed)", label)
-        progress.info(
-            "%s/%s: %d intervals validated in %.0fs",
-            span,
-            entity.name,
-            len(passed),
-            time.monotonic() - t0,
-        )
-        t0 = time.monotonic()
-        for batch in landed:
-            outcome = passed.get(batch["batch_id"])
-            if outcome is None:
-                continue
-            result = load_batch(dsn, LandedBatch.from_dict(batch), outcome)
-            summary.rows[entity.name] = summary.rows.get(entity.name, 0) + result.rows
-        progress.info(
-            "%s/%s: %d intervals loaded in %.0fs",
-            span,
-            entity.name,
-            len(passed),
-            time.monotonic() - t0,
-        )
     summary.days = len(days)
     summary.seconds = round(time.monotonic() - started, 2)
     log.info("%s: %d days, rows %s, %.1fs", span, summary.days, summary.rows, summary.seconds)

@@ -20,33 +20,82 @@ from dti.records import Interval, LandedBatch
 log = logging.getLogger(__name__)
 
 
+def _dsn(settings: Settings, dsn: str | None = None) -> str:
+    if dsn is not None:
+        return dsn
+    from dti.warehouse import warehouse_url
+
+    return warehouse_url(settings)
+
+
 def land(settings: Settings, source: str, entity: str, day: str | date) -> dict[str, Any]:
-    """Extract and land one local day of ``source``/``entity``; returns the batch as a dict."""
-    return extract_and_land(settings, source, entity, day).to_dict()
+    """Extract and land one local day of ``source``/``entity``; returns the batch as a dict.
+
+    Holds the interval's lock (:mod:`dti.locks`) meanwhile: a concurrent run of the same interval
+    stops with :class:`dti.locks.IntervalBusy`."""
+    from dti.locks import interval_locks
+
+    with interval_locks(_dsn(settings), source, entity, [Interval.day(day)]):
+        return _published(settings, extract_and_land(settings, source, entity, day))
+
+
+def _published(settings: Settings, batch: LandedBatch) -> dict[str, Any]:
+    """The batch dict, once a copy is in the object store when DTI_LANDING_URL is set (workers
+    on other machines validate and load it from there)."""
+    from dti import storage
+
+    storage.publish(settings, batch.folder)
+    return batch.to_dict()
+
+
+def _fetched(settings: Settings, batch: dict[str, Any] | str) -> LandedBatch:
+    """The batch, brought to this machine from the object store if another worker landed it,
+    with the reference snapshots its suite reads."""
+    from pathlib import Path
+
+    from dti import storage
+    from dti.sources import get_entity
+
+    if isinstance(batch, LandedBatch):
+        folder = batch.folder
+    else:
+        folder = Path(batch["path"] if isinstance(batch, dict) else batch)
+    storage.fetch(settings, folder)
+    landed = LandedBatch.coerce(batch)
+    for ref_entity, _column in get_entity(landed.source, landed.entity).reference_sets.values():
+        storage.fetch_latest(settings, landed.source, ref_entity)
+    return landed
 
 
 def land_interval(
     settings: Settings, source: str, entity: str, start: str, end: str
 ) -> dict[str, Any]:
     """Extract and land [start, end) (ISO local datetimes): a day, or a file-drop period."""
-    return extract_and_land(settings, source, entity, start, end).to_dict()
+    return _published(settings, extract_and_land(settings, source, entity, start, end))
 
 
 def land_files(settings: Settings, source: str, entity: str, day: str | date) -> list[dict]:
     """What a nightly run of ``day`` lands for a file-drop entity: its periods in that day and
     the earlier periods late files arrived for, one batch dict each."""
     from dti.land import land_file_periods
+    from dti.locks import interval_locks
 
-    return [b.to_dict() for b in land_file_periods(settings, source, entity, day)]
+    with interval_locks(_dsn(settings), source, entity, [Interval.day(day)]):
+        return [_published(settings, b) for b in land_file_periods(settings, source, entity, day)]
 
 
 def validate_and_load(
     settings: Settings, batch: dict[str, Any], dsn: str | None = None
 ) -> dict[str, Any]:
     """Validate one landed batch and load it if it passes (a failure is quarantined, audited
-    and raised as :class:`dti.validate.ValidationFailed`)."""
-    outcome = validate(settings, batch, dsn=dsn)
-    return load(settings, batch, outcome, dsn=dsn)
+    and raised as :class:`dti.validate.ValidationFailed`), under the interval's lock."""
+    from dti.locks import interval_locks
+
+    landed = _fetched(settings, batch)
+    dsn = _dsn(settings, dsn)
+    with interval_locks(dsn, landed.source, landed.entity, [landed.interval_obj]):
+        outcome = validate(settings, landed.to_dict(), dsn=dsn)
+        return load_batch(dsn, landed, outcome).to_dict()
 
 
 def validate(
@@ -57,13 +106,15 @@ def validate(
     On failure the batch is quarantined, an audit row ``quarantined`` is written to the warehouse
     (``dsn``, by default the configured one) and :class:`dti.validate.ValidationFailed` is raised.
     """
+    from dti import storage
     from dti.validate import ValidationFailed, reference_parameters, validate_batch
 
-    landed = LandedBatch.coerce(batch)
+    landed = _fetched(settings, batch)
     params = reference_parameters(settings, landed.source, landed.entity)
     try:
         return validate_batch(settings, landed, parameters=params).to_dict()
     except ValidationFailed as failed:
+        storage.remove(settings, landed.folder)  # the batch now lives in the quarantine
         audit_quarantine(settings, dsn, failed, landed)
         raise
 
@@ -99,12 +150,14 @@ def load(
     outcome: dict[str, Any] | None,
     dsn: str | None = None,
 ) -> dict[str, Any]:
-    """COPY a validated batch into its raw table (``dsn`` by default the configured warehouse)."""
-    if dsn is None:
-        from dti.warehouse import warehouse_url
+    """COPY a validated batch into its raw table (``dsn`` by default the configured warehouse),
+    under the interval's lock."""
+    from dti.locks import interval_locks
 
-        dsn = warehouse_url(settings)
-    return load_batch(dsn, batch, outcome).to_dict()
+    landed = _fetched(settings, batch)
+    dsn = _dsn(settings, dsn)
+    with interval_locks(dsn, landed.source, landed.entity, [landed.interval_obj]):
+        return load_batch(dsn, landed, outcome).to_dict()
 
 
 def run_interval(

@@ -277,6 +277,19 @@ create table if not exists ops.file_receipts (
 );
 create index if not exists file_receipts_period
     on ops.file_receipts (source, entity, period_start);
+-- Failed Airflow tasks (the DAGs' on_failure_callback), newest last; a webhook or an e-mail may
+-- be sent as well (DTI_ALERT_WEBHOOK, DTI_ALERT_EMAIL).
+create table if not exists ops.alerts (
+    alert_id bigserial primary key,
+    raised_at timestamptz not null default now(),
+    dag_id text not null,
+    task_id text,
+    run_id text,
+    logical_date timestamptz,
+    try_number int,
+    error text,
+    notified text
+);
 """
 
 

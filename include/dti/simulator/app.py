@@ -210,6 +210,7 @@ def create_app(
         _: Auth,
         from_: Annotated[date, Query(alias="from")],
         to: Annotated[date, Query()],
+        source: Annotated[list[str] | None, Query()] = None,
     ) -> Response:
         from .inbox import deliver_all
 
@@ -219,7 +220,9 @@ def create_app(
             )
         if to < from_:
             raise HTTPException(status_code=422, detail="from must not be after to")
-        written = deliver_all(Path(inbox_dir), from_, to, seed=seed, scale=scale)
+        written = deliver_all(
+            Path(inbox_dir), from_, to, seed=seed, scale=scale, sources=source or None
+        )
         return _json({"inbox": str(inbox_dir), "written": written})
 
     context = SimContext(

@@ -23,12 +23,20 @@ DELIVERERS: dict[str, str] = {
 
 
 def deliver_all(
-    inbox_dir: Path, first: date, last: date, *, seed: int = 2022, scale: float = 1.0
+    inbox_dir: Path,
+    first: date,
+    last: date,
+    *,
+    seed: int = 2022,
+    scale: float = 1.0,
+    sources: list[str] | None = None,
 ) -> dict[str, int]:
-    """Deliver every file-drop source's files for [first, last]; returns files written per
-    source."""
+    """Deliver the file-drop sources' files for [first, last] (all sources, or ``sources``);
+    returns the files written per source."""
     written: dict[str, int] = {}
     for source, dotted in sorted(DELIVERERS.items()):
+        if sources is not None and source not in sources:
+            continue
         module, _, name = dotted.partition(":")
         deliver = getattr(importlib.import_module(module), name)
         paths = deliver(Path(inbox_dir), first, last, seed=seed, scale=scale)
