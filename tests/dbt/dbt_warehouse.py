@@ -2,8 +2,8 @@
 
 The server comes from the pgserver wheel's binaries on a free TCP port under a temporary
 directory (as the system user `pgserveruser` when the tests run as root) and is stopped after
-the module. The raw tables are created from `fixtures/raw_portal_fixture.sql`, as the loader
-would leave them.
+the module. The raw tables are created from `fixtures/raw_portal_fixture.sql` and the other sources'
+`fixtures/raw_*_fixture.sql`, as the loader would leave them.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+
+from dti.warehouse import OPS_DDL
 
 ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT = ROOT / "dbt_project"
@@ -137,7 +139,14 @@ def start_warehouse(base: Path) -> Iterator[DbtWarehouse]:
             host="127.0.0.1", port=port, user="postgres", dbname="dti", autocommit=True
         ) as conn:
             conn.execute((FIXTURES / "raw_portal_fixture.sql").read_text())
-            conn.execute((FIXTURES / "raw_health_fixture.sql").read_text())
+            # the ops ledgers exactly as the warehouse creates them (the data-quality marts
+            # read them as dbt sources)
+            conn.execute("create schema if not exists ops")
+            conn.execute(OPS_DDL)
+            # the other sources' raw tables (the portal's file creates the schema)
+            for fixture in sorted(FIXTURES.glob("raw_*_fixture.sql")):
+                if fixture.name != "raw_portal_fixture.sql":
+                    conn.execute(fixture.read_text())
         yield DbtWarehouse(port=port, target_path=base / "target")
     finally:
         subprocess.run(

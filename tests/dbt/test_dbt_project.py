@@ -73,6 +73,8 @@ def test_models_land_in_their_schemas_and_are_documented(manifest: tuple[dict, d
         "stg_portal__agencies": ("staging", "view"),
         "stg_ref__admin_units": ("staging", "view"),
         "int_dossier_lifecycle": ("intermediate", "table"),
+        "int_working_day_calendar": ("intermediate", "table"),
+        "int_dossier_service_rules": ("intermediate", "table"),
         "dim_date": ("marts", "table"),
         "dim_administrative_unit": ("marts", "table"),
         "dim_agency": ("marts", "table"),
@@ -86,6 +88,14 @@ def test_models_land_in_their_schemas_and_are_documented(manifest: tuple[dict, d
         "dim_health_facility_capability": ("marts", "table"),
         "fct_health_payment": ("marts", "table"),
         "fct_insured_episode": ("marts", "table"),
+        "service_index": ("marts", "table"),
+        "service_index_dossier_detail": ("marts", "view"),
+        "source_completeness": ("marts", "table"),
+        "data_quality_issues": ("marts", "table"),
+        "stg_education__school_reports": ("staging", "view"),
+        "stg_education__school_registry": ("staging", "view"),
+        "dim_school": ("marts", "table"),
+        "fct_school_month": ("marts", "table"),
     }
     found = {name: (m["schema"], m["config"]["materialized"]) for name, m in models.items()}
     assert found == expected
@@ -94,14 +104,22 @@ def test_models_land_in_their_schemas_and_are_documented(manifest: tuple[dict, d
         assert model["columns"], model["name"]
         assert all(c["description"] for c in model["columns"].values()), model["name"]
     assert list(models["indicator_values"]["columns"]) == INDICATOR_COLUMNS
-    seed = next(n for n in nodes.values() if n["resource_type"] == "seed")
-    assert (seed["name"], seed["schema"]) == ("indicator_registry", "reference")
+    seeds = {n["name"]: n["schema"] for n in nodes.values() if n["resource_type"] == "seed"}
+    assert seeds["indicator_registry"] == "reference"
 
 
 def test_every_rule_has_unit_tests(manifest: tuple[dict, dict]) -> None:
     unit_tests = manifest[0]["unit_tests"].values()
     tested = {u["model"] for u in unit_tests}
-    rules = {"stg_portal__dossiers", "int_dossier_lifecycle", "fct_dossier", "indicator_values"}
+    rules = {
+        "stg_portal__dossiers",
+        "int_dossier_lifecycle",
+        "int_working_day_calendar",
+        "int_dossier_service_rules",
+        "fct_dossier",
+        "indicator_values",
+        "service_index",
+    }
     assert rules <= tested
 
 
