@@ -52,6 +52,8 @@ class Settings:
     ``DATA_DIR/inbox``."""
     _portal_token: str | None = field(default=None, repr=False)
     _pseudonym_key: str | None = field(default=None, repr=False)
+    health_url: str | None = None
+    _health_token: str | None = field(default=None, repr=False)
     # An object-store folder mirroring the landing zone, for workers that share no volume
     # (dti.storage); None: DATA_DIR alone.
     landing_url: str | None = None
@@ -87,6 +89,21 @@ class Settings:
                 "set it in the environment or in .env"
             )
         return _local_secret(self.secrets_dir / "simulator.token")
+
+    @property
+    def effective_health_url(self) -> str:
+        return self.health_url or f"http://{self.simulator_host}:{self.simulator_port}"
+
+    @property
+    def health_token(self) -> str:
+        if self._health_token:
+            return self._health_token
+        if self.health_url is not None:
+            raise RuntimeError(
+                "DTI_HEALTH_URL points to a real facility registry but DTI_HEALTH_TOKEN is not "
+                "set: set it in the environment or in .env"
+            )
+        return self.portal_token  # the simulator serves every source with one token
 
     @property
     def pseudonym_key(self) -> bytes:
@@ -152,5 +169,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         smtp_port=int(env.get("DTI_SMTP_PORT", "25")),
         _portal_token=env.get("DTI_PORTAL_TOKEN") or None,
         _pseudonym_key=env.get("DTI_PSEUDONYM_KEY") or None,
+        health_url=(env.get("DTI_HEALTH_URL") or None),
+        _health_token=env.get("DTI_HEALTH_TOKEN") or None,
         landing_url=env.get("DTI_LANDING_URL") or None,
     )

@@ -211,17 +211,19 @@ def read_period(settings: Settings, entity: SourceEntity, period: Interval) -> P
     inbox_files = [c for c in inbox_files if c.period == period]
     archived = [c for c in archived if c.period == period]
     files: list[ReceivedFile] = []
-    by_sha: dict[str, _Candidate] = {}
-    # oldest first: of two identical files the first to arrive is the one kept
+    by_sha: dict[tuple[str, str], _Candidate] = {}
+    # oldest first: of two identical files the first to arrive is the one kept. A duplicate is
+    # the same content from the same unit: two units' header-only exports of a day without
+    # transactions are byte-identical and both count as received.
     for cand in sorted([*archived, *inbox_files], key=lambda c: (c.mtime, c.path.name)):
         sha = _sha256(cand.path)
-        if sha in by_sha:
+        if (cand.unit, sha) in by_sha:
             log.info(
                 "%s %s: %s is a duplicate of %s (same sha256); skipped",
                 entity.qualified_name,
                 period.name,
                 cand.path.name,
-                by_sha[sha].path.name,
+                by_sha[cand.unit, sha].path.name,
             )
             files.append(
                 ReceivedFile(
@@ -230,14 +232,14 @@ def read_period(settings: Settings, entity: SourceEntity, period: Interval) -> P
                     sha,
                     _utc(cand.mtime),
                     "duplicate",
-                    reason=f"same content as {by_sha[sha].path.name}",
+                    reason=f"same content as {by_sha[cand.unit, sha].path.name}",
                     path=str(cand.path),
                 )
             )
             continue
-        by_sha[sha] = cand
+        by_sha[cand.unit, sha] = cand
     latest: dict[str, tuple[str, _Candidate]] = {}
-    for sha, cand in by_sha.items():
+    for (_unit, sha), cand in by_sha.items():
         kept = latest.get(cand.unit)
         if kept is None or (cand.mtime, cand.path.name) > (kept[1].mtime, kept[1].path.name):
             if kept is not None:

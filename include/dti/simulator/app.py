@@ -51,7 +51,9 @@ def _json(body, status_code: int = 200, headers: dict | None = None) -> Response
 
 # The other source systems' HTTP faces: "module:function" names, each function(SimContext) ->
 # fastapi.APIRouter, included in the app (one line per source).
-SOURCE_ROUTERS: list[str] = []
+SOURCE_ROUTERS: list[str] = [
+    "dti.simulator.health:router",
+]
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 # source name -> "module:function"
 DELIVERERS: dict[str, str] = {
+    "health": "dti.simulator.health:deliver",
     "education": "dti.simulator.education:deliver",
 }
 

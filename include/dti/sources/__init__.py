@@ -162,6 +162,7 @@ class Source:
 
 _SOURCE_MODULES: dict[str, str] = {
     "portal": "dti.sources.portal",
+    "health": "dti.sources.health",
     "education": "dti.sources.education",
 }
 
