@@ -82,15 +82,33 @@ class IndicatorRow:
     published_period: str | None
     over: str | None = None
     """Set on a row computed over a published figure's own range inside the period asked for."""
+    published_numerator: Decimal | None = None
+    published_denominator: Decimal | None = None
+    """The counts the reports print with the figure, compared exactly."""
 
     @property
     def matches_published(self) -> bool | None:
-        """The value, rounded as the figure was printed, equals it (None: nothing to compare)."""
-        if self.published in (None, "") or self.value is None:
-            return None
-        printed = Decimal(self.published)
-        places = Decimal(1).scaleb(printed.as_tuple().exponent)
-        return self.value.quantize(places, rounding=ROUND_HALF_UP) == printed
+        """The value, rounded as the figure was printed, equals it, and the printed counts equal
+        the numerator and denominator (None: nothing to compare)."""
+        checks = []
+        if self.published not in (None, "") and self.value is not None:
+            printed = Decimal(self.published)
+            places = Decimal(1).scaleb(printed.as_tuple().exponent)
+            checks.append(self.value.quantize(places, rounding=ROUND_HALF_UP) == printed)
+        if self.published_numerator is not None:
+            checks.append(self.numerator == self.published_numerator)
+        if self.published_denominator is not None:
+            checks.append(self.denominator == self.published_denominator)
+        return all(checks) if checks else None
+
+    @property
+    def published_counts(self) -> str:
+        if self.published_numerator is None:
+            return ""
+        counts = f"{int(self.published_numerator):,}"
+        if self.published_denominator is not None:
+            counts += f"/{int(self.published_denominator):,}"
+        return counts
 
 
 @dataclass(frozen=True)
@@ -103,7 +121,7 @@ class IndicatorTable:
 _QUERY = """
 with v as ({values})
 select r.code, r.name_en, r.unit, v.numerator, v.denominator, v.value, v.target,
-       r.reference_value, r.reference_period
+       r.reference_value, r.reference_period, r.reference_numerator, r.reference_denominator
 from v
 join reference.indicator_registry r on r.code = v.indicator_code
 where v.area_code = %(area)s and v.breakdown = 'total' {only}
@@ -209,16 +227,26 @@ def fetch_indicators(
             for row in _rows(conn, between, sub, "and v.indicator_code = any(%(codes)s)"):
                 extra.setdefault(row[0], []).append((start, end, row))
     out = []
-    for code, name, unit, num, den, value, target, ref, ref_period in rows:
+    for code, name, unit, num, den, value, target, ref, ref_period, ref_num, ref_den in rows:
         # The registry seed may type reference values as numbers: compare them as printed.
-        shown = str(ref) if ref is not None and ref_period in labels else None
+        here = ref_period in labels
         out.append(
             IndicatorRow(
-                code, name, unit, num, den, value, target, shown, ref_period if shown else None
+                code,
+                name,
+                unit,
+                num,
+                den,
+                value,
+                target,
+                str(ref) if ref is not None and here else None,
+                ref_period if here else None,
+                published_numerator=ref_num if here else None,
+                published_denominator=ref_den if here else None,
             )
         )
         for start, end, row in extra.get(code, []):
-            _, _, _, s_num, s_den, s_value, s_target, s_ref, s_period = row
+            _, _, _, s_num, s_den, s_value, s_target, s_ref, s_period, s_rnum, s_rden = row
             out.append(
                 IndicatorRow(
                     code,
@@ -231,6 +259,8 @@ def fetch_indicators(
                     str(s_ref) if s_ref is not None else None,
                     s_period,
                     over=f"{start}..{end}",
+                    published_numerator=s_rnum,
+                    published_denominator=s_rden,
                 )
             )
     return IndicatorTable(title, area_code, out)
@@ -247,16 +277,17 @@ def _fmt(value: Decimal | None, places: int = 2) -> str:
 def format_table(table: IndicatorTable) -> str:
     lines = [
         f"Indicators for {table.title}, area {table.area_code}",
-        f"{'indicator':50} {'numerator':>12} {'denominator':>12} {'value':>9} "
-        f"{'published':>10}  match",
+        f"{'indicator':50} {'numerator':>14} {'denominator':>16} {'value':>9} "
+        f"{'published':>10} {'published counts':>28}  match",
     ]
     for r in table.rows:
         unit = "%" if r.unit == "percent" else ""
         match = {True: "yes", False: "NO", None: ""}[r.matches_published]
         label = f"  over {r.over}" if r.over else r.code
         lines.append(
-            f"{label:50} {_fmt(r.numerator, 0):>12} {_fmt(r.denominator, 0):>12} "
-            f"{_fmt(r.value) + unit:>9} {(r.published + unit) if r.published else '':>10}  {match}"
+            f"{label:50} {_fmt(r.numerator, 0):>14} {_fmt(r.denominator, 0):>16} "
+            f"{_fmt(r.value) + unit:>9} {(r.published + unit) if r.published else '':>10} "
+            f"{r.published_counts:>28}  {match}"
         )
     compared = [r for r in table.rows if r.matches_published is not None]
     if compared:
