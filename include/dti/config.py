@@ -43,6 +43,8 @@ class Settings:
     load_workers: int
     _portal_token: str | None = field(default=None, repr=False)
     _pseudonym_key: str | None = field(default=None, repr=False)
+    police_url: str | None = None
+    _police_token: str | None = field(default=None, repr=False)
 
     @property
     def embedded_warehouse(self) -> bool:
@@ -67,6 +69,21 @@ class Settings:
         if not self.embedded_simulator:
             raise RuntimeError(
                 "DTI_PORTAL_URL points to a real portal but DTI_PORTAL_TOKEN is not set: "
+                "set it in the environment or in .env"
+            )
+        return _local_secret(self.secrets_dir / "simulator.token")
+
+    @property
+    def effective_police_url(self) -> str:
+        return self.police_url or f"http://{self.simulator_host}:{self.simulator_port}"
+
+    @property
+    def police_token(self) -> str:
+        if self._police_token:
+            return self._police_token
+        if self.police_url:
+            raise RuntimeError(
+                "DTI_POLICE_URL points to a real police system but DTI_POLICE_TOKEN is not set: "
                 "set it in the environment or in .env"
             )
         return _local_secret(self.secrets_dir / "simulator.token")
@@ -130,4 +147,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         load_workers=max(1, int(env.get("DTI_LOAD_WORKERS", "2"))),
         _portal_token=env.get("DTI_PORTAL_TOKEN") or None,
         _pseudonym_key=env.get("DTI_PSEUDONYM_KEY") or None,
+        police_url=(env.get("DTI_POLICE_URL") or None),
+        _police_token=env.get("DTI_POLICE_TOKEN") or None,
     )

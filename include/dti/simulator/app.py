@@ -26,6 +26,7 @@ import orjson
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from . import police
 from .faults import FaultState
 from .portal import YEARS, PortalWorld
 from .worktime import parse_ts
@@ -172,6 +173,9 @@ def create_app(
         return serve_page(
             request, page, page_size, lambda: world.page_json(t_from, t_to, page, page_size)
         )
+
+    police_world = police.LazyPoliceWorld(world.seed, world.scale)
+    app.include_router(police.router(police_world, require_token, serve_page))
 
     @app.get("/_sim/faults")
     def get_faults(_: Auth) -> Response:

@@ -122,6 +122,7 @@ class Source:
 
 
 _SOURCE_MODULES: dict[str, str] = {
+    "police": "dti.sources.police",
     "portal": "dti.sources.portal",
 }
 
