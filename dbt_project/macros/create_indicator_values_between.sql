@@ -8,7 +8,9 @@
     {%- set periods_sql -%}
         select 'range'::text, from_date, to_date
     {%- endset -%}
-create or replace function {{ adapter.quote(schema) }}.indicator_values_between(from_date date, to_date date)
+-- dropped first: `create or replace` cannot change the columns of an older version
+drop function if exists {{ adapter.quote(schema) }}.indicator_values_between(date, date);
+create function {{ adapter.quote(schema) }}.indicator_values_between(from_date date, to_date date)
 returns table (
     indicator_code text,
     period_type text,
@@ -16,6 +18,8 @@ returns table (
     period_end date,
     area_level text,
     area_code text,
+    breakdown text,
+    breakdown_value text,
     numerator numeric,
     denominator numeric,
     value numeric,
@@ -29,5 +33,5 @@ as $indicator_values_between$
 {{ indicator_values_sql(periods_sql) }}
 $indicator_values_between$;
 comment on function {{ adapter.quote(schema) }}.indicator_values_between(date, date) is
-'Chỉ số dịch vụ công cho một khoảng ngày bất kỳ [from_date, to_date] (cùng định nghĩa với marts.indicator_values). / Portal indicators for any range of days [from_date, to_date], same definition as marts.indicator_values (period_type = range).'
+'Chỉ số cho một khoảng ngày bất kỳ [from_date, to_date] (cùng định nghĩa với marts.indicator_values). / The indicators for any range of days [from_date, to_date], same definition as marts.indicator_values (period_type = range).'
 {%- endmacro %}

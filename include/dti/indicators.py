@@ -3,7 +3,9 @@
 A published figure (`reference_value` in the indicator registry) is shown when its
 `reference_period` is the period asked for: `2022-H1`, `2022`, a date (`2022-06-30`, the period's
 end for point-in-time figures) or a range `2022-01-01..2022-06-15`. It is compared at the
-precision it was printed with: 33.4 matches 33.44, not 33.36.
+precision it was printed with: 33.4 matches 33.44, not 33.36. A figure published for a part of
+the period asked for (health's 2022-01-01..2022-06-15 inside 2022-H1, or a date inside it) is
+computed over that part with `marts.indicator_values_between` and shown on a line of its own.
 """
 
 from __future__ import annotations
@@ -77,6 +79,8 @@ class IndicatorRow:
     target: Decimal | None
     published: str | None
     published_period: str | None
+    over: str | None = None
+    """Set on a row computed over a published figure's own range inside the period asked for."""
 
     @property
     def matches_published(self) -> bool | None:
@@ -101,9 +105,62 @@ select r.code, r.name_en, r.unit, v.numerator, v.denominator, v.value, v.target,
        r.reference_value, r.reference_period
 from v
 join reference.indicator_registry r on r.code = v.indicator_code
-where v.area_code = %(area)s
+where v.area_code = %(area)s and v.breakdown = 'total' {only}
 order by r.code
 """
+
+_REFERENCE_PERIODS = """
+select code, reference_period from reference.indicator_registry
+where reference_period is not null and reference_period <> ''
+"""
+
+
+def reference_range(text: str) -> tuple[date, date] | None:
+    """``2022-01-01..2022-06-15`` → its first and last day; ``2022-06-15`` → that day twice."""
+    try:
+        if ".." in text:
+            first, last = text.split("..", 1)
+            return date.fromisoformat(first.strip()), date.fromisoformat(last.strip())
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return day, day
+
+
+def _connect(settings: Settings) -> psycopg.Connection:
+    try:
+        return psycopg.connect(warehouse_url(settings), connect_timeout=5)
+    except psycopg.OperationalError as err:
+        raise LookupError(f"cannot reach the warehouse ({err}); is it up? (`dti up`)") from None
+
+
+def _rows(conn: psycopg.Connection, values: str, params: dict, only: str = "") -> list[tuple]:
+    try:
+        return conn.execute(_QUERY.format(values=values, only=only), params).fetchall()
+    except psycopg.errors.UndefinedTable as err:
+        raise LookupError(
+            f"the indicator marts are not built yet ({err.diag.message_primary}): run `dti run`"
+        ) from None
+
+
+def _sub_ranges(
+    conn: psycopg.Connection, first: date, last: date, labels: set[str]
+) -> dict[tuple[date, date], list[str]]:
+    """Published figures whose own range lies inside [first, last] but is not the period itself:
+    {(start, end): [codes]}. A bare date means the period's start up to that date."""
+    out: dict[tuple[date, date], list[str]] = {}
+    for code, ref_period in conn.execute(_REFERENCE_PERIODS).fetchall():
+        if ref_period in labels:
+            continue
+        span = reference_range(ref_period)
+        if span is None:
+            continue
+        start, end = span
+        if start == end:
+            start = first
+        if first <= start <= end <= last:
+            out.setdefault((start, end), []).append(code)
+    return out
 
 
 def fetch_indicators(
@@ -122,6 +179,7 @@ def fetch_indicators(
         )
         params = {"ptype": p.period_type, "start": p.start, "area": area_code}
         labels, title = p.labels, f"{p.label} ({p.start} .. {p.end})"
+        first, last = p.start, p.end
     else:
         if first is None or last is None or last < first:
             raise ValueError("a range needs --from before --to")
@@ -129,20 +187,19 @@ def fetch_indicators(
         params = {"start": first, "end": last, "area": area_code}
         labels = {f"{first}..{last}", last.isoformat()}
         title = f"{first} .. {last}"
-    try:
-        with psycopg.connect(warehouse_url(settings), connect_timeout=5) as conn:
-            rows = conn.execute(_QUERY.format(values=values), params).fetchall()
-    except psycopg.errors.UndefinedTable as err:
-        raise LookupError(
-            f"the indicator marts are not built yet ({err.diag.message_primary}): run `dti run`"
-        ) from None
-    except psycopg.OperationalError as err:
-        raise LookupError(f"cannot reach the warehouse ({err}); is it up? (`dti up`)") from None
-    if not rows:
-        raise LookupError(
-            f"no indicator values for {title} in area {area_code}: load that period first "
-            f"(`dti run --from ... --to ...`)"
-        )
+    between = "select * from marts.indicator_values_between(%(start)s, %(end)s)"
+    with _connect(settings) as conn:
+        rows = _rows(conn, values, params)
+        if not rows:
+            raise LookupError(
+                f"no indicator values for {title} in area {area_code}: load that period first "
+                f"(`dti run --from ... --to ...`)"
+            )
+        extra: dict[str, list[tuple]] = {}
+        for (start, end), codes in _sub_ranges(conn, first, last, labels).items():
+            sub = {"start": start, "end": end, "area": area_code, "codes": codes}
+            for row in _rows(conn, between, sub, "and v.indicator_code = any(%(codes)s)"):
+                extra.setdefault(row[0], []).append((start, end, row))
     out = []
     for code, name, unit, num, den, value, target, ref, ref_period in rows:
         # The registry seed may type reference values as numbers: compare them as printed.
@@ -152,6 +209,22 @@ def fetch_indicators(
                 code, name, unit, num, den, value, target, shown, ref_period if shown else None
             )
         )
+        for start, end, row in extra.get(code, []):
+            _, _, _, s_num, s_den, s_value, s_target, s_ref, s_period = row
+            out.append(
+                IndicatorRow(
+                    code,
+                    name,
+                    unit,
+                    s_num,
+                    s_den,
+                    s_value,
+                    s_target,
+                    str(s_ref) if s_ref is not None else None,
+                    s_period,
+                    over=f"{start}..{end}",
+                )
+            )
     return IndicatorTable(title, area_code, out)
 
 
@@ -172,8 +245,9 @@ def format_table(table: IndicatorTable) -> str:
     for r in table.rows:
         unit = "%" if r.unit == "percent" else ""
         match = {True: "yes", False: "NO", None: ""}[r.matches_published]
+        label = f"  over {r.over}" if r.over else r.code
         lines.append(
-            f"{r.code:50} {_fmt(r.numerator, 0):>12} {_fmt(r.denominator, 0):>12} "
+            f"{label:50} {_fmt(r.numerator, 0):>12} {_fmt(r.denominator, 0):>12} "
             f"{_fmt(r.value) + unit:>9} {(r.published + unit) if r.published else '':>10}  {match}"
         )
     compared = [r for r in table.rows if r.matches_published is not None]

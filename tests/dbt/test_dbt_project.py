@@ -19,6 +19,8 @@ INDICATOR_COLUMNS = [
     "period_end",
     "area_level",
     "area_code",
+    "breakdown",
+    "breakdown_value",
     "numerator",
     "denominator",
     "value",

@@ -6,16 +6,18 @@
     )
 }}
 
-{#- Every month, quarter, half-year and year in which any dossier was received. -#}
+{#- Every month, quarter, half-year and year of the dim_date calendar; each domain gives rows
+    only for the periods it has data in. -#}
 {%- set periods_sql -%}
     select distinct
         calendar_periods.period_type,
         calendar_periods.period_start,
         calendar_periods.period_end
     from (
-        select distinct date_trunc('month', received_date)::date as month_start
-        from {{ ref('fct_dossier') }}
-        where received_date is not null
+        select month_start::date as month_start
+        from generate_series(
+            date '{{ var("dim_date_start") }}', date '{{ var("dim_date_end") }}', interval '1 month'
+        ) as month_start
     ) as months
     cross join lateral (
         values

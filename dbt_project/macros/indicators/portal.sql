@@ -1,14 +1,12 @@
-{#- The one definition of the portal indicators (docs/indicators_portal.md), shared by the
-    `indicator_values` model (calendar periods) and the SQL function
-    `marts.indicator_values_between(from_date, to_date)` (any range of days).
+{#- The portal's indicators (docs/indicators_portal.md): the parts of every DVC_* row of the
+    registry for the periods of `periods_sql`, as the domain contract of `indicator_values_sql`
+    asks (indicator_code, period_type, period_start, period_end, area_level, area_code,
+    breakdown, breakdown_value, numerator, denominator).
 
-    periods_sql: a query yielding rows (period_type, period_start, period_end), dates inclusive.
-
-    Returns: indicator_code, period_type, period_start, period_end, area_level, area_code,
-    numerator, denominator, value, target, meets_target. Every area and every period is counted
-    from the dossiers themselves (never from other rates), so a district is the sum of its
-    district agencies and its communes, and a quarter the sum of its months. -#}
-{% macro indicator_values_sql(periods_sql) -%}
+    Every area and every period is counted from the dossiers themselves (never from other rates),
+    so a district is the sum of its district agencies and its communes, and a quarter the sum of
+    its months. Periods without any dossier give no rows. -#}
+{% macro indicator_values__portal(periods_sql) -%}
 with
 
 periods as (
@@ -31,16 +29,6 @@ period_days as (
         period_day::date as received_date
     from periods
     cross join lateral generate_series(periods.period_start, periods.period_end, interval '1 day') as period_day
-
-),
-
-registry as (
-
-    select
-        code::text as indicator_code,
-        unit::text as unit,
-        target_2022::numeric as target_2022
-    from {{ ref('indicator_registry') }}
 
 ),
 
@@ -73,6 +61,20 @@ dossiers as (
 procedures as (
 
     select * from {{ ref('dim_procedure') }}
+
+),
+
+-- periods in which at least one dossier was received: the others have no portal rows
+active_periods as (
+
+    select distinct
+        period_days.period_type,
+        period_days.period_start,
+        period_days.period_end
+    from period_days
+    where exists (
+        select from dossiers where dossiers.received_date = period_days.received_date
+    )
 
 ),
 
@@ -268,7 +270,7 @@ services_with_online_dossiers as (
         count(*) filter (where procedure_periods.has_online_dossier) as numerator,
         count(procedures.procedure_code) as denominator
 
-    from periods
+    from active_periods as periods
     left join procedures
         on procedures.is_online_service
         and coalesce(procedures.valid_from <= periods.period_end, true)
@@ -293,7 +295,7 @@ digitised_result_procedures as (
             as numerator,
         count(procedure_periods.procedure_code) as denominator
 
-    from periods
+    from active_periods as periods
     left join procedure_periods
         on procedure_periods.period_type = periods.period_type
         and procedure_periods.period_start = periods.period_start
@@ -312,7 +314,7 @@ fee_procedures_online_payment as (
         count(*) filter (where procedures.has_online_payment_integrated) as numerator,
         count(procedures.procedure_code) as denominator
 
-    from periods
+    from active_periods as periods
     left join procedures
         on procedures.has_financial_obligation
         and coalesce(procedures.valid_from <= periods.period_end, true)
@@ -351,50 +353,21 @@ all_indicators as (
 
 ),
 
-valued as (
-
-    select
-        registry.indicator_code,
-        all_indicators.period_type,
-        all_indicators.period_start,
-        all_indicators.period_end,
-        all_indicators.area_level::text as area_level,
-        all_indicators.area_code::text as area_code,
-        all_indicators.numerator::numeric as numerator,
-        all_indicators.denominator::numeric as denominator,
-        case
-            when registry.unit <> 'percent' then all_indicators.numerator::numeric
-            when all_indicators.denominator > 0
-                then round(100.0 * all_indicators.numerator / all_indicators.denominator, 4)
-        end as value,
-        case
-            when all_indicators.period_start >= date '2022-01-01'
-                and all_indicators.period_end <= date '2022-12-31'
-                then registry.target_2022
-        end as target
-
-    from all_indicators
-    inner join registry
-        on all_indicators.indicator_code = registry.indicator_code
-
-),
-
 final as (
 
     select
-        indicator_code,
-        period_type,
-        period_start,
-        period_end,
-        area_level,
-        area_code,
-        numerator,
-        denominator,
-        value,
-        target,
-        value >= target as meets_target
+        indicator_code::text as indicator_code,
+        period_type::text as period_type,
+        period_start::date as period_start,
+        period_end::date as period_end,
+        area_level::text as area_level,
+        area_code::text as area_code,
+        'total'::text as breakdown,
+        'total'::text as breakdown_value,
+        numerator::numeric as numerator,
+        denominator::numeric as denominator
 
-    from valued
+    from all_indicators
 
 )
 
