@@ -28,11 +28,13 @@ restated value is the calibrated one (the first version over-reported).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Annotated, Any
 
 import numpy as np
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from .catalogue import allocate, load_geography, weighted_pick
 
@@ -480,10 +482,6 @@ DEFAULT_PAGE_SIZE = 1000
 
 def _parse_ts(text: str) -> int:
     """``yyyyMMddHHmmss`` local time as local seconds (422 if it is no real time)."""
-    from datetime import datetime
-
-    from fastapi import HTTPException
-
     try:
         t = datetime.strptime(text, "%Y%m%d%H%M%S")
     except ValueError as exc:
@@ -495,8 +493,6 @@ class LazyPoliceWorld:
     """Builds the :class:`PoliceWorld` on first use (about 2 s), once, thread-safely."""
 
     def __init__(self, seed: int = 2022, scale: float = 1.0) -> None:
-        import threading
-
         self.seed, self.scale = seed, scale
         self._world: PoliceWorld | None = None
         self._lock = threading.Lock()
@@ -508,18 +504,16 @@ class LazyPoliceWorld:
             return self._world
 
 
+Page = Annotated[int, Query(ge=1)]
+PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
+Ts = Annotated[str, Query(pattern=TS_PATTERN)]
+
+
 def router(world: LazyPoliceWorld, require_token, serve_page):
     """The police endpoints (``/police/api/v1/...``) with the app's auth and paging helpers:
     ``require_token(request)`` raises 401, ``serve_page(request, page, page_size, fetch)``
     renders ``{"total", "page", "page_size", "items"}`` (and applies injected faults)."""
-    from typing import Annotated
-
-    from fastapi import APIRouter, Depends, HTTPException, Query, Request
-
     api = APIRouter(prefix="/police/api/v1", dependencies=[Depends(require_token)])
-    Page = Annotated[int, Query(ge=1)]
-    PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
-    Ts = Annotated[str, Query(pattern=TS_PATTERN)]
 
     def snapshot(records: list[dict], page: int, page_size: int) -> tuple[int, list[dict]]:
         start = (page - 1) * page_size

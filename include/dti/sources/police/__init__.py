@@ -61,7 +61,7 @@ DAILY = SourceEntity(
     ),
     key=("MaXa", "Ngay"),
     mode=EntityMode.INCREMENTAL,
-    version_field="LanSua",
+    version_field="NgayCapNhat",
     interval_params=("updated_from", "updated_to"),
     reference_sets={"known_commune_codes": ("communes", "MaXa")},
 )
@@ -93,7 +93,7 @@ CASES = SourceEntity(
     ),
     key=("MaHuyen", "Thang"),
     mode=EntityMode.INCREMENTAL,
-    version_field="LanSua",
+    version_field="NgayCapNhat",
     interval_params=("updated_from", "updated_to"),
     reference_sets={"known_district_codes": ("communes", "MaHuyen")},
 )
