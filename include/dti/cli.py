@@ -130,19 +130,25 @@ def _run_range(
     if logfile:
         _say(f"  Airflow log: {logfile}")
     started = time.monotonic()
+    from dti.progress import RangeProgress
+    from dti.warehouse import warehouse_url
+
     try:
-        run_dag(
-            settings,
-            "range_load",
-            conf={
-                "source": source,
-                "from": first.isoformat(),
-                "to": last.isoformat(),
-                "chunk": chunk,
-                "skip_loaded": skip_loaded,
-            },
-            logfile=logfile,
-        )
+        with RangeProgress(
+            warehouse_url(settings), source, first, last, _say, skip_loaded=skip_loaded
+        ):
+            run_dag(
+                settings,
+                "range_load",
+                conf={
+                    "source": source,
+                    "from": first.isoformat(),
+                    "to": last.isoformat(),
+                    "chunk": chunk,
+                    "skip_loaded": skip_loaded,
+                },
+                logfile=logfile,
+            )
     except RuntimeError as err:
         _explain_failures(settings, started)
         _fail(str(err))
@@ -201,6 +207,33 @@ def _explain_failures(settings: Settings, since_monotonic: float) -> None:
         _say(f"  {status}: {source}/{entity} {day}\n    {error}")
 
 
+def _deliver_simulated_files(
+    settings: Settings, first: date, last: date, sources: list[str] | None = None
+) -> None:
+    """In the embedded mode the simulator stands in for the offices that drop files: ask it to
+    deliver the range's files into the inbox before loading (a real deployment's inbox fills
+    by itself)."""
+    if not settings.embedded_simulator:
+        return
+    import httpx
+
+    try:
+        response = httpx.post(
+            f"{settings.effective_portal_url}/_sim/inbox/deliver",
+            params={"from": first.isoformat(), "to": last.isoformat(), "source": sources or []},
+            headers={"Authorization": f"Bearer {settings.portal_token}"},
+            timeout=1800,
+        )
+        response.raise_for_status()
+    except httpx.HTTPError as err:
+        _fail(f"the simulator could not deliver the files of {first}..{last}: {err}")
+        return
+    written = response.json().get("written", {})
+    if any(written.values()):
+        summary = ", ".join(f"{source}: {n}" for source, n in sorted(written.items()))
+        _say(f"simulated file drops delivered to {settings.inbox} ({summary})")
+
+
 def _sources(source: str | None) -> list[str]:
     from dti.sources import source_names
 
@@ -241,14 +274,18 @@ def run(
     if (from_ is None) != (to is None):
         _fail("a range needs both --from and --to")
     _ensure_up(settings)
+    if from_ and to:
+        first, last = _day(from_, "--from"), _day(to, "--to")
+    else:
+        first = last = (
+            _day(day, "--date") if day else datetime.now(LOCAL_TZ).date() - timedelta(days=1)
+        )
+    _deliver_simulated_files(settings, first, last, _sources(source))
     for name in _sources(source):
         if from_ and to:
-            _run_range(settings, name, _day(from_, "--from"), _day(to, "--to"), chunk, skip_loaded)
+            _run_range(settings, name, first, last, chunk, skip_loaded)
         else:
-            target = (
-                _day(day, "--date") if day else datetime.now(LOCAL_TZ).date() - timedelta(days=1)
-            )
-            _run_day(settings, name, target)
+            _run_day(settings, name, first)
     if transform:
         _transform(settings)
 
@@ -267,6 +304,7 @@ def backfill(
     if last < first:
         _fail(f"--to {last} is before --from {first}")
     _ensure_up(settings)
+    _deliver_simulated_files(settings, first, last, _sources(source))
     for name in _sources(source):
         _run_range(settings, name, first, last, chunk)
     _transform(settings)
@@ -292,44 +330,44 @@ def _ensure_up(settings: Settings) -> None:
 
 @app.command()
 def status(
-    limit: Annotated[int, typer.Option(help="How many loads to show.")] = 20,
+    limit: Annotated[int, typer.Option(help="How many recent loads to list.")] = 10,
 ) -> None:
-    """Recent loads from ops.load_audit, newest first."""
+    """Per source: how far loads have got, freshness, failures and quarantines with their
+    reasons, recent alerts; then the most recent loads."""
     import psycopg
 
+    from dti.status import collect, format_report
     from dti.warehouse import warehouse_url
 
     settings = _settings()
     try:
+        report = collect(warehouse_url(settings))
         with psycopg.connect(warehouse_url(settings), connect_timeout=5) as conn:
             rows = conn.execute(
                 "select finished_at, source, entity, interval_start, status, rows, "
-                "validation_outcome, duration_ms, error from ops.load_audit "
-                "order by audit_id desc limit %s",
+                "duration_ms from ops.load_audit order by audit_id desc limit %s",
                 (limit,),
             ).fetchall()
-            totals = conn.execute(
-                "select status, count(*), coalesce(sum(rows), 0) from ops.load_audit group by 1"
-            ).fetchall()
+    except psycopg.errors.UndefinedTable:
+        _fail("the warehouse has no load audit yet: run `dti up`, then `dti run`")
+        return
     except psycopg.OperationalError as err:
         _fail(f"cannot reach the warehouse ({err}); is it up? (`dti up`)")
         return
-    header = (
-        f"{'finished (local)':19}  {'source/entity':22} {'day':10}  {'status':11} "
-        f"{'rows':>8} {'ms':>7}"
-    )
-    typer.echo(header)
-    for finished, source, entity, start, state, nrows, _outcome, ms, error in rows:
+    typer.echo(format_report(report))
+    if rows:
+        typer.echo("")
+        typer.echo(
+            f"{'recent loads (local)':19}  {'source/entity':22} {'interval':10}  {'status':11} "
+            f"{'rows':>8} {'ms':>7}"
+        )
+    for finished, source, entity, start, state, nrows, ms in rows:
         when = finished.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S") if finished else "-"
         day = start.astimezone(LOCAL_TZ).date().isoformat()
         typer.echo(
             f"{when:19}  {source + '/' + entity:22} {day:10}  {state:11} {nrows or 0:>8} "
             f"{ms or 0:>7}"
         )
-        if error:
-            typer.echo(f"    {error.splitlines()[0][:200]}")
-    summary = ", ".join(f"{s}: {n} batches, {r:,} rows" for s, n, r in totals)
-    typer.echo(f"all loads: {summary or 'none yet'}")
 
 
 @app.command()
@@ -407,7 +445,20 @@ def simulator_serve(
         token=settings.portal_token,
         scale=scale,
         cache_dir=settings.local_dir / "simulator-cache",
+        inbox_dir=settings.inbox,
     )
+
+
+@simulator_app.command("deliver")
+def simulator_deliver(
+    from_: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
+    to: Annotated[str, typer.Option("--to", help="Last day (inclusive).")],
+) -> None:
+    """Have the running simulator drop the file sources' files of a range into the inbox
+    (`dti run` does this itself in the embedded mode)."""
+    settings = _settings()
+    _ensure_up(settings)
+    _deliver_simulated_files(settings, _day(from_, "--from"), _day(to, "--to"))
 
 
 @app.command("airflow", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -41,6 +41,15 @@ class Settings:
     http_timeout: float
     http_retries: int
     load_workers: int
+    inbox_dir: Path | None = None
+    alert_webhook: str | None = None
+    """URL that failed tasks are POSTed to as JSON (DTI_ALERT_WEBHOOK)."""
+    alert_email: str | None = None
+    """Address that failed tasks are mailed to (DTI_ALERT_EMAIL, through DTI_SMTP_HOST)."""
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    """Where file-drop sources leave their files (``<inbox>/<source>/<entity>/``); by default
+    ``DATA_DIR/inbox``."""
     _portal_token: str | None = field(default=None, repr=False)
     _pseudonym_key: str | None = field(default=None, repr=False)
     police_url: str | None = None
@@ -53,6 +62,11 @@ class Settings:
     @property
     def embedded_simulator(self) -> bool:
         return self.portal_url is None
+
+    @property
+    def inbox(self) -> Path:
+        """The file-drop inbox: ``DTI_INBOX_DIR``, else ``DATA_DIR/inbox``."""
+        return self.inbox_dir or self.data_dir / "inbox"
 
     @property
     def secrets_dir(self) -> Path:
@@ -145,6 +159,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         http_timeout=float(env.get("DTI_HTTP_TIMEOUT", "60")),
         http_retries=int(env.get("DTI_HTTP_RETRIES", "5")),
         load_workers=max(1, int(env.get("DTI_LOAD_WORKERS", "2"))),
+        inbox_dir=Path(env["DTI_INBOX_DIR"]).resolve() if env.get("DTI_INBOX_DIR") else None,
+        alert_webhook=env.get("DTI_ALERT_WEBHOOK") or None,
+        alert_email=env.get("DTI_ALERT_EMAIL") or None,
+        smtp_host=env.get("DTI_SMTP_HOST") or None,
+        smtp_port=int(env.get("DTI_SMTP_PORT", "25")),
         _portal_token=env.get("DTI_PORTAL_TOKEN") or None,
         _pseudonym_key=env.get("DTI_PSEUDONYM_KEY") or None,
         police_url=(env.get("DTI_POLICE_URL") or None),

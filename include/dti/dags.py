@@ -20,11 +20,21 @@ from dti.config import LOCAL_TZ, PROJECT_ROOT, load_settings
 from dti.sources import EntityMode, Source, get_source, source_names
 
 START_DATE = pendulum.datetime(2022, 1, 1, tz=str(LOCAL_TZ))
+
+
+def _on_failure(context) -> None:
+    from dti.alerts import on_task_failure
+
+    on_task_failure(context)
+
+
 DEFAULT_ARGS = {
     "owner": "dti-data-team",
     "retries": 2,
     "retry_delay": timedelta(minutes=5),
     "retry_exponential_backoff": True,
+    # a task that fails for good is written to ops.alerts (and a webhook / e-mail if configured)
+    "on_failure_callback": _on_failure,
 }
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
@@ -52,6 +62,7 @@ def _local_day_of(context) -> str:
 def nightly_dag(source: Source):
     snapshots = [e for e in source.entities.values() if e.mode is EntityMode.SNAPSHOT]
     incrementals = [e for e in source.entities.values() if e.mode is EntityMode.INCREMENTAL]
+    file_drops = [e for e in source.entities.values() if e.mode is EntityMode.FILES]
 
     @dag(
         dag_id=f"nightly_{source.name}",
@@ -103,6 +114,38 @@ def nightly_dag(source: Source):
             landed = land(day)
             checked = validate(landed)
             loaded = load(landed, checked)
+            if previous is not None:
+                previous >> landed
+            previous = loaded
+
+        # File drops: a run may land several periods (its own, and earlier ones late files came
+        # for), so each period is checked and loaded by its own mapped task instance: a bad
+        # period is quarantined without holding back the others.
+        for entity in file_drops:
+
+            @task(task_id=f"land_{entity.name}")
+            def land_files(day: str, entity_name: str = entity.name) -> list[dict]:
+                from dti import stages
+
+                return stages.land_files(load_settings(), source.name, entity_name, day)
+
+            @task(
+                task_id=f"validate_load_{entity.name}",
+                outlets=[raw_asset(source.name, entity.name)],
+            )
+            def validate_load(batch: dict) -> dict:
+                from airflow.exceptions import AirflowFailException
+
+                from dti import stages
+                from dti.validate import ValidationFailed
+
+                try:
+                    return stages.validate_and_load(load_settings(), batch)
+                except ValidationFailed as err:
+                    raise AirflowFailException(str(err)) from err  # bad data: no retry
+
+            landed = land_files(day)
+            loaded = validate_load.expand(batch=landed)
             if previous is not None:
                 previous >> landed
             previous = loaded

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from dti.extract import Extraction, extract
 from dti.records import MANIFEST_NAME, PARQUET_NAME, Interval, LandedBatch
-from dti.sources import SourceEntity, get_entity
+from dti.sources import EntityMode, SourceEntity, get_entity
 
 if TYPE_CHECKING:
     from dti.config import Settings
@@ -147,6 +147,7 @@ def land(settings: Settings, extraction: Extraction) -> LandedBatch:
             pages=extraction.pages,
             fields=list(table.column_names),
             list_fields=[f for f in entity.list_fields if f in table.column_names],
+            files=extraction.files,
         )
         manifest = {k: v for k, v in batch.to_dict().items() if k != "path"}
         manifest |= {
@@ -185,7 +186,39 @@ def extract_and_land(
     """
     spec = get_entity(source, entity)
     interval = Interval.of(interval_start, interval_end)
+    if spec.mode is EntityMode.FILES:
+        return _land_files_period(settings, spec, interval)
     return land(settings, extract(settings, spec, interval))
+
+
+def _land_files_period(settings: Settings, spec: SourceEntity, period: Interval) -> LandedBatch:
+    from dti.extract import extract_files
+    from dti.extract.files import archive_inbox_files
+
+    extraction, period_files = extract_files(settings, spec, period)
+    batch = land(settings, extraction)
+    # only once the batch is safely landed do the files leave the inbox
+    archive_inbox_files(settings, spec, period_files)
+    return batch
+
+
+def land_file_periods(
+    settings: Settings,
+    source: str,
+    entity: str,
+    interval_start: datetime | date | str,
+    interval_end: datetime | date | str | None = None,
+) -> list[LandedBatch]:
+    """Land what a run over [start, end) owes a file-drop entity: its periods in the interval
+    and the earlier periods that late files arrived for (dti.extract.files.periods_to_land)."""
+    from dti.extract.files import periods_to_land
+
+    spec = get_entity(source, entity)
+    interval = Interval.of(interval_start, interval_end)
+    return [
+        _land_files_period(settings, spec, period)
+        for period in periods_to_land(settings, spec, interval)
+    ]
 
 
 def latest_landed(data_dir: Path, source: str, entity: str) -> LandedBatch | None:

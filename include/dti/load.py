@@ -166,6 +166,45 @@ def _audit(conn: psycopg.Connection, batch: LandedBatch, **values: Any) -> None:
     )
 
 
+_RECEIPT_INSERT = """
+insert into ops.file_receipts (source, entity, period_start, period_end, unit, file_name, sha256,
+    arrived_at, status, rows, reason, batch_id)
+values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+"""
+
+
+def _record_receipts(conn: psycopg.Connection, batch: LandedBatch, quarantined: bool) -> None:
+    """Replace the period's rows of ``ops.file_receipts`` with the batch's file list."""
+    if not batch.files:
+        return
+    start, end = to_local(batch.interval_start), to_local(batch.interval_end)
+    conn.execute(
+        "delete from ops.file_receipts where source = %s and entity = %s and period_start = %s",
+        (batch.source, batch.entity, start),
+    )
+    with conn.cursor() as cur:
+        cur.executemany(
+            _RECEIPT_INSERT,
+            [
+                (
+                    batch.source,
+                    batch.entity,
+                    start,
+                    end,
+                    f.get("unit"),
+                    f["name"],
+                    f.get("sha256"),
+                    f.get("arrived_at"),
+                    "quarantined" if quarantined and f["status"] == "loaded" else f["status"],
+                    f.get("rows"),
+                    f.get("reason"),
+                    batch.batch_id,
+                )
+                for f in batch.files
+            ],
+        )
+
+
 def load_batch(
     dsn: str,
     batch: LandedBatch | dict[str, Any] | str,
@@ -224,6 +263,7 @@ def load_batch(
                 ):
                     for chunk in copy_text_chunks(table, constants):
                         copy.write(chunk)
+                _record_receipts(conn, batch, quarantined=False)
                 duration_ms = int((time.perf_counter() - t0) * 1000)
                 _audit(
                     conn,
@@ -302,6 +342,8 @@ def record_failure(
                 else None,
                 error=error,
             )
+            if status == "quarantined":
+                _record_receipts(conn, batch, quarantined=True)
 
 
 def record_interval_failure(

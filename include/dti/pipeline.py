@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 
 from dti import stages
 from dti.config import LOCAL_TZ, Settings
+from dti.records import Interval
 from dti.sources import EntityMode, get_source
 from dti.warehouse import warehouse_url
 
@@ -113,16 +114,36 @@ def loaded_days(dsn: str, source: str, entity: str, first: date, last: date) -> 
     return {start.astimezone(LOCAL_TZ).date() for start, status in rows if status == "loaded"}
 
 
+def loaded_intervals(dsn: str, source: str, entity: str, span) -> set[datetime]:
+    """Starts of the intervals starting in ``span`` whose latest audit row says 'loaded'."""
+    import psycopg
+
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            """
+            select distinct on (interval_start) interval_start, status
+            from ops.load_audit
+            where source = %s and entity = %s
+              and interval_start >= %s and interval_start < %s
+            order by interval_start, audit_id desc
+            """,
+            (source, entity, span.start, span.end),
+        ).fetchall()
+    return {start.astimezone(LOCAL_TZ) for start, status in rows if status == "loaded"}
+
+
 def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), LOCAL_TZ)
 
 
-def _land_day(settings: Settings, source: str, entity: str, day: str) -> tuple[str, dict | str]:
-    """Worker: extract and land one day; returns (day, batch dict) or (day, error text)."""
+def _land_interval(
+    settings: Settings, source: str, entity: str, start: str, end: str
+) -> tuple[str, dict | str]:
+    """Worker: extract and land one interval; returns (start, batch dict) or (start, error)."""
     try:
-        return day, stages.land(settings, source, entity, day)
+        return start, stages.land_interval(settings, source, entity, start, end)
     except Exception as exc:  # reported and audited by the parent
-        return day, f"{type(exc).__name__}: {exc}"
+        return start, f"{type(exc).__name__}: {exc}"
 
 
 _POOLS: dict[int, ProcessPoolExecutor] = {}
@@ -138,35 +159,34 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return _POOLS[workers]
 
 
-def _land_days(
-    settings: Settings, source: str, entity: str, days: list[date], workers: int
+def _land_intervals(
+    settings: Settings, source: str, entity: str, intervals: list, workers: int
 ) -> tuple[list[dict], dict[str, str]]:
-    """Extract and land days in worker processes (parsing and hashing are CPU-bound Python)."""
-    landed: dict[str, dict] = {}
-    errors: dict[str, str] = {}
-    if workers <= 1 or len(days) <= 1:
-        results = [_land_day(settings, source, entity, d.isoformat()) for d in days]
+    """Extract and land intervals in worker processes (parsing and hashing are CPU-bound).
+
+    Returns the landed batch dicts in interval order and {interval name: error} for the others.
+    """
+    starts = [i.start.isoformat() for i in intervals]
+    ends = [i.end.isoformat() for i in intervals]
+    names = {i.start.isoformat(): i.name for i in intervals}
+    n = len(intervals)
+    if workers <= 1 or n <= 1:
+        results = [
+            _land_interval(settings, source, entity, s, e)
+            for s, e in zip(starts, ends, strict=True)
+        ]
     else:
         pool = _pool(workers)
         try:
             results = list(
-                pool.map(
-                    _land_day,
-                    [settings] * len(days),
-                    [source] * len(days),
-                    [entity] * len(days),
-                    [d.isoformat() for d in days],
-                )
+                pool.map(_land_interval, [settings] * n, [source] * n, [entity] * n, starts, ends)
             )
         except BrokenProcessPool:
             _POOLS.pop(workers, None)  # a worker died (out of memory?): start afresh next time
             raise
-    for day, outcome in results:
-        if isinstance(outcome, dict):
-            landed[day] = outcome
-        else:
-            errors[day] = outcome
-    return [landed[d] for d in sorted(landed)], errors
+    landed = [outcome for _, outcome in results if isinstance(outcome, dict)]
+    errors = {names[start]: outcome for start, outcome in results if isinstance(outcome, str)}
+    return landed, errors
 
 
 class SourceIntervalsFailed(Exception):
@@ -180,6 +200,68 @@ class SourceIntervalsFailed(Exception):
             f"are loaded. Run the range again (days already loaded are kept with "
             f"--skip-loaded).\n{details}"
         )
+
+
+def _land_validate_load(
+    settings: Settings,
+    dsn: str,
+    entity,
+    todo: list[Interval],
+    summary: ChunkSummary,
+    quarantined: dict[str, str],
+    unavailable: dict[str, str],
+    span: str,
+) -> None:
+    """One entity's intervals of a chunk: land them in worker processes, validate them in one GX
+    run, COPY those that pass; failures are audited and collected, not raised."""
+    from dti.load import load_batch, record_interval_failure
+    from dti.records import LandedBatch
+    from dti.validate import validate_batches
+
+    source = entity.source
+    t0 = time.monotonic()
+    landed, errors = _land_intervals(settings, source, entity.name, todo, settings.load_workers)
+    by_name = {i.name: i for i in todo}
+    for name, error in errors.items():
+        record_interval_failure(dsn, source, entity.name, by_name[name], f"extract failed: {error}")
+        unavailable[f"{name} {entity.name}"] = error
+    rows = sum(b["rows"] for b in landed)
+    progress.info(
+        "%s/%s: %d intervals extracted and landed (%d rows) in %.0fs",
+        span,
+        entity.name,
+        len(landed),
+        rows,
+        time.monotonic() - t0,
+    )
+    t0 = time.monotonic()
+    passed, failed = validate_batches(settings, landed)
+    for label, err in failed.items():
+        stages.audit_quarantine(settings, dsn, err)
+        quarantined[label] = str(err)
+        summary.quarantined.append(label)
+        progress.info("%s: quarantined (validation failed)", label)
+    progress.info(
+        "%s/%s: %d intervals validated in %.0fs",
+        span,
+        entity.name,
+        len(passed),
+        time.monotonic() - t0,
+    )
+    t0 = time.monotonic()
+    for batch in landed:
+        outcome = passed.get(batch["batch_id"])
+        if outcome is None:
+            continue
+        result = load_batch(dsn, LandedBatch.from_dict(batch), outcome)
+        summary.rows[entity.name] = summary.rows.get(entity.name, 0) + result.rows
+    progress.info(
+        "%s/%s: %d intervals loaded in %.0fs",
+        span,
+        entity.name,
+        len(passed),
+        time.monotonic() - t0,
+    )
 
 
 def load_chunk(
@@ -202,9 +284,8 @@ def load_chunk(
     :class:`IntervalsQuarantined` (bad data) or :class:`SourceIntervalsFailed` (the source failed)
     names every such day.
     """
-    from dti.load import load_batch, record_interval_failure
-    from dti.records import Interval, LandedBatch
-    from dti.validate import validate_batches
+    from dti.extract.files import pending_periods, periods_to_land
+    from dti.locks import interval_locks
 
     first, last = parse_day(first_day), parse_day(last_day)
     src = get_source(source)
@@ -212,66 +293,37 @@ def load_chunk(
     started = time.monotonic()
     dsn = warehouse_url(settings)
     snapshots = [e for e in src.entities.values() if e.mode is EntityMode.SNAPSHOT]
-    incrementals = [e for e in src.entities.values() if e.mode is EntityMode.INCREMENTAL]
+    incrementals = [e for e in src.entities.values() if e.mode is not EntityMode.SNAPSHOT]
     days = days_between(first, last)
+    chunk = Interval(_local_midnight(first), _local_midnight(last + timedelta(days=1)))
     span = f"{source} {first}..{last}"
     for entity in snapshots:
         if skip_loaded and last in loaded_days(dsn, source, entity.name, last, last):
             continue
-        result = load_entity_day(settings, source, entity.name, last)
+        with interval_locks(dsn, source, entity.name, [Interval.day(last)]):
+            result = load_entity_day(settings, source, entity.name, last)
         summary.rows[entity.name] = summary.rows.get(entity.name, 0) + int(result["rows"])
     quarantined: dict[str, str] = {}
     unavailable: dict[str, str] = {}
     for entity in incrementals:
-        done = loaded_days(dsn, source, entity.name, first, last) if skip_loaded else set()
-        todo = [d for d in days if d not in done]
-        summary.skipped += len(days) - len(todo)
+        if entity.mode is EntityMode.FILES:
+            # the chunk's periods, and earlier ones late files arrived for (never skipped)
+            targets = periods_to_land(settings, entity, chunk)
+            late = set(pending_periods(settings, entity, chunk.end))
+        else:
+            targets, late = [Interval.day(d) for d in days], set()
+        if skip_loaded:
+            done = loaded_intervals(dsn, source, entity.name, chunk)
+            todo = [i for i in targets if i in late or i.start not in done]
+            summary.skipped += len(targets) - len(todo)
+        else:
+            todo = targets
         if not todo:
             continue
-        t0 = time.monotonic()
-        landed, errors = _land_days(settings, source, entity.name, todo, settings.load_workers)
-        for day, error in errors.items():
-            record_interval_failure(
-                dsn, source, entity.name, Interval.day(day), f"extract failed: {error}"
+        with interval_locks(dsn, source, entity.name, todo):
+            _land_validate_load(
+                settings, dsn, entity, todo, summary, quarantined, unavailable, span
             )
-            unavailable[f"{day} {entity.name}"] = error
-        rows = sum(b["rows"] for b in landed)
-        progress.info(
-            "%s/%s: %d days extracted and landed (%d rows) in %.0fs",
-            span,
-            entity.name,
-            len(landed),
-            rows,
-            time.monotonic() - t0,
-        )
-        t0 = time.monotonic()
-        passed, failed = validate_batches(settings, landed)
-        for label, err in failed.items():
-            stages.audit_quarantine(settings, dsn, err)
-            quarantined[label] = str(err)
-            summary.quarantined.append(label)
-            progress.info("%s: quarantined (validation failed)", label)
-        progress.info(
-            "%s/%s: %d days validated in %.0fs",
-            span,
-            entity.name,
-            len(passed),
-            time.monotonic() - t0,
-        )
-        t0 = time.monotonic()
-        for batch in landed:
-            outcome = passed.get(batch["batch_id"])
-            if outcome is None:
-                continue
-            result = load_batch(dsn, LandedBatch.from_dict(batch), outcome)
-            summary.rows[entity.name] = summary.rows.get(entity.name, 0) + result.rows
-        progress.info(
-            "%s/%s: %d days loaded in %.0fs",
-            span,
-            entity.name,
-            len(passed),
-            time.monotonic() - t0,
-        )
     summary.days = len(days)
     summary.seconds = round(time.monotonic() - started, 2)
     log.info("%s: %d days, rows %s, %.1fs", span, summary.days, summary.rows, summary.seconds)

@@ -64,11 +64,25 @@ class Interval:
     def is_day(self) -> bool:
         return self == Interval.day(self.start)
 
+    @classmethod
+    def month(cls, day: date | datetime | str) -> Interval:
+        """The local calendar month that ``day`` falls in."""
+        start = to_local(day).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        nxt = (start.date() + timedelta(days=32)).replace(day=1)
+        return cls(start, datetime.combine(nxt, time(0), LOCAL_TZ))
+
+    @property
+    def is_month(self) -> bool:
+        return self == Interval.month(self.start)
+
     @property
     def name(self) -> str:
-        """Folder name: ``2022-01-05`` for a local day, ``20220105T000000-20220105T120000`` else."""
+        """Folder name: ``2022-01-05`` for a local day, ``2022-01`` for a calendar month,
+        ``20220105T000000-20220105T120000`` else."""
         if self.is_day:
             return self.start.date().isoformat()
+        if self.is_month:
+            return f"{self.start:%Y-%m}"
         return f"{self.start:%Y%m%dT%H%M%S}-{self.end:%Y%m%dT%H%M%S}"
 
     def __str__(self) -> str:
@@ -95,6 +109,9 @@ class LandedBatch:
     pages: int = 0
     fields: list[str] = field(default_factory=list)
     list_fields: list[str] = field(default_factory=list)
+    files: list[dict[str, Any]] = field(default_factory=list)
+    """File-drop entities: every file of the period (name, unit, sha256, arrived_at, status, rows,
+    reason), and the units that sent none (status ``missing``)."""
 
     @property
     def folder(self) -> Path:

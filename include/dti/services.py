@@ -81,6 +81,8 @@ class SimulatorProcess:
             str(self.settings.secrets_dir / "simulator.token"),
             "--cache-dir",
             str(self.settings.local_dir / "simulator-cache"),
+            "--inbox-dir",
+            str(self.settings.inbox),
         ]
         with open(self.logfile, "ab") as out:
             proc = subprocess.Popen(

@@ -20,9 +20,54 @@ from dti.records import Interval, LandedBatch
 log = logging.getLogger(__name__)
 
 
+def _dsn(settings: Settings, dsn: str | None = None) -> str:
+    if dsn is not None:
+        return dsn
+    from dti.warehouse import warehouse_url
+
+    return warehouse_url(settings)
+
+
 def land(settings: Settings, source: str, entity: str, day: str | date) -> dict[str, Any]:
-    """Extract and land one local day of ``source``/``entity``; returns the batch as a dict."""
-    return extract_and_land(settings, source, entity, day).to_dict()
+    """Extract and land one local day of ``source``/``entity``; returns the batch as a dict.
+
+    Holds the interval's lock (:mod:`dti.locks`) meanwhile: a concurrent run of the same interval
+    stops with :class:`dti.locks.IntervalBusy`."""
+    from dti.locks import interval_locks
+
+    with interval_locks(_dsn(settings), source, entity, [Interval.day(day)]):
+        return extract_and_land(settings, source, entity, day).to_dict()
+
+
+def land_interval(
+    settings: Settings, source: str, entity: str, start: str, end: str
+) -> dict[str, Any]:
+    """Extract and land [start, end) (ISO local datetimes): a day, or a file-drop period."""
+    return extract_and_land(settings, source, entity, start, end).to_dict()
+
+
+def land_files(settings: Settings, source: str, entity: str, day: str | date) -> list[dict]:
+    """What a nightly run of ``day`` lands for a file-drop entity: its periods in that day and
+    the earlier periods late files arrived for, one batch dict each."""
+    from dti.land import land_file_periods
+    from dti.locks import interval_locks
+
+    with interval_locks(_dsn(settings), source, entity, [Interval.day(day)]):
+        return [b.to_dict() for b in land_file_periods(settings, source, entity, day)]
+
+
+def validate_and_load(
+    settings: Settings, batch: dict[str, Any], dsn: str | None = None
+) -> dict[str, Any]:
+    """Validate one landed batch and load it if it passes (a failure is quarantined, audited
+    and raised as :class:`dti.validate.ValidationFailed`), under the interval's lock."""
+    from dti.locks import interval_locks
+
+    landed = LandedBatch.coerce(batch)
+    dsn = _dsn(settings, dsn)
+    with interval_locks(dsn, landed.source, landed.entity, [landed.interval_obj]):
+        outcome = validate(settings, batch, dsn=dsn)
+        return load_batch(dsn, batch, outcome).to_dict()
 
 
 def validate(
@@ -75,12 +120,14 @@ def load(
     outcome: dict[str, Any] | None,
     dsn: str | None = None,
 ) -> dict[str, Any]:
-    """COPY a validated batch into its raw table (``dsn`` by default the configured warehouse)."""
-    if dsn is None:
-        from dti.warehouse import warehouse_url
+    """COPY a validated batch into its raw table (``dsn`` by default the configured warehouse),
+    under the interval's lock."""
+    from dti.locks import interval_locks
 
-        dsn = warehouse_url(settings)
-    return load_batch(dsn, batch, outcome).to_dict()
+    landed = LandedBatch.coerce(batch)
+    dsn = _dsn(settings, dsn)
+    with interval_locks(dsn, landed.source, landed.entity, [landed.interval_obj]):
+        return load_batch(dsn, batch, outcome).to_dict()
 
 
 def run_interval(

@@ -469,7 +469,10 @@ class BatchValidator:
         if not result.success:
             log.warning(
                 "%s/%s %s..%s: the combined run failed; validating each day alone",
-                entity.source, entity.name, first.name, last.name,
+                entity.source,
+                entity.name,
+                first.name,
+                last.name,
             )
             for batch in together:
                 alone(batch)
@@ -494,7 +497,13 @@ class BatchValidator:
             )
         log.info(
             "%s/%s %s: suite %s passed on %d batches together (%d rows, %d ms)",
-            entity.source, entity.name, span, entity.suite_name, len(together), len(df), ms,
+            entity.source,
+            entity.name,
+            span,
+            entity.suite_name,
+            len(together),
+            len(df),
+            ms,
         )
         return passed, failed
 

@@ -258,6 +258,38 @@ create table if not exists ops.load_audit (
 );
 create index if not exists load_audit_interval
     on ops.load_audit (source, entity, interval_start);
+-- File-drop sources: every file of a period and its fate, as of the period's latest landing
+-- (loaded, duplicate, replaced, rejected, missing; quarantined when the batch failed validation).
+create table if not exists ops.file_receipts (
+    source text not null,
+    entity text not null,
+    period_start timestamptz not null,
+    period_end timestamptz not null,
+    unit text,
+    file_name text not null,
+    sha256 text,
+    arrived_at timestamptz,
+    status text not null,
+    rows bigint,
+    reason text,
+    batch_id text not null,
+    recorded_at timestamptz not null default now()
+);
+create index if not exists file_receipts_period
+    on ops.file_receipts (source, entity, period_start);
+-- Failed Airflow tasks (the DAGs' on_failure_callback), newest last; a webhook or an e-mail may
+-- be sent as well (DTI_ALERT_WEBHOOK, DTI_ALERT_EMAIL).
+create table if not exists ops.alerts (
+    alert_id bigserial primary key,
+    raised_at timestamptz not null default now(),
+    dag_id text not null,
+    task_id text,
+    run_id text,
+    logical_date timestamptz,
+    try_number int,
+    error text,
+    notified text
+);
 """
 
 

@@ -4,10 +4,13 @@ project's DAGs, dbt through cosmos. One stack per test session, in a temporary `
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,9 +61,12 @@ class Stack:
         return self.query(sql, params)[0][0]
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    local = tmp_path_factory.mktemp("dti-local")
+@contextmanager
+def running_stack() -> Iterator[Stack]:
+    """`dti up` in a fresh temporary `.local` with free ports; `dti down` and removed after."""
+    # not under pytest's tmp_path: its parents are private to root (and pytest resets them to
+    # 0700), while the embedded PostgreSQL runs as another system user when the tests run as root
+    local = Path(tempfile.mkdtemp(prefix="dti-e2e-"))
     os.chmod(local, 0o755)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DTI_", "AIRFLOW"))}
     env.update(
@@ -70,8 +76,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     )
     settings = load_settings(env)
     stack = Stack(env, settings)
-    stack.dti("up", timeout=600)
     try:
+        stack.dti("up", timeout=600)
         yield stack
     finally:
         stack.dti("down", check=False, timeout=120)
+        shutil.rmtree(local, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    with running_stack() as started:
+        yield started

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Extraction", "SourceError", "extract", "interval_params"]
+__all__ = ["Extraction", "SourceError", "extract", "extract_files", "interval_params"]
 
 
 @dataclass
@@ -31,6 +31,8 @@ class Extraction:
     pages: int
     started_at: datetime
     finished_at: datetime
+    files: list[dict[str, Any]] = field(default_factory=list)
+    """File-drop entities: the period's files and what became of each (dti.extract.files)."""
 
 
 def interval_params(entity: SourceEntity, interval: Interval) -> dict[str, str]:
@@ -49,8 +51,14 @@ def extract(
     *,
     backoff_base: float = 0.5,
 ) -> Extraction:
-    """Every record of ``entity`` for ``interval`` (the whole list for snapshot entities)."""
+    """Every record of ``entity`` for ``interval`` (the whole list for snapshot entities).
+
+    File-drop entities are read with :func:`extract_files` (the interval is one period)."""
+    if entity.mode is EntityMode.FILES:
+        return extract_files(settings, entity, interval)[0]
     source = get_source(entity.source)
+    if source.base_url is None or source.token is None:
+        raise ValueError(f"source {entity.source!r} has no HTTP API configured (base_url/token)")
     label = f"{entity.source}/{entity.name} {interval.name}"
     with PagedClient(
         source.base_url(settings),
@@ -79,3 +87,37 @@ def extract(
         started_at=result.started_at,
         finished_at=result.finished_at,
     )
+
+
+def extract_files(settings: Settings, entity: SourceEntity, interval: Interval):
+    """One period of a file-drop entity: (Extraction, PeriodFiles); personal fields are
+    pseudonymised here too, before anything is written."""
+    from datetime import UTC
+
+    from dti.extract.files import read_period
+
+    if entity.files is None:
+        raise ValueError(f"{entity.qualified_name} is not a file-drop entity")
+    period = interval
+    expected = interval.is_day if entity.files.period == "day" else interval.is_month
+    if not expected:
+        raise ValueError(
+            f"{entity.qualified_name}: {interval.name} is not one {entity.files.period}; a "
+            "file-drop entity is extracted one period at a time"
+        )
+    started = datetime.now(UTC)
+    period_files = read_period(settings, entity, period)
+    records = period_files.records
+    if entity.personal:
+        records = pseudonymise_records(records, entity.personal, settings.pseudonym_key)
+    extraction = Extraction(
+        entity=entity,
+        interval=period,
+        records=records,
+        source_total=len(records),
+        pages=sum(1 for f in period_files.files if f.status == "loaded"),
+        started_at=started,
+        finished_at=datetime.now(UTC),
+        files=[f.to_dict() for f in period_files.files],
+    )
+    return extraction, period_files

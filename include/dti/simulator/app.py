@@ -11,22 +11,27 @@ with ``Authorization: Bearer <token>`` (401 otherwise), ``page`` from 1, ``page_
 (default 1000), 422 on a malformed parameter or ``updated_from >= updated_to``; bodies are
 ``{"total", "page", "page_size", "items"}`` serialised with orjson. ``GET /health`` needs no token.
 Fault injection (``/_sim/faults``) is described in :mod:`dti.simulator.faults`.
+``POST /_sim/inbox/deliver?from=YYYY-MM-DD&to=YYYY-MM-DD`` writes the file-drop sources' files of
+that range into the inbox (:mod:`dti.simulator.inbox`). The other sources' HTTP endpoints come
+from the routers listed in :data:`SOURCE_ROUTERS`.
 """
 
 import hmac
+import importlib
 import logging
 import threading
 import time
 from collections.abc import Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from . import police
 from .faults import FaultState
 from .portal import YEARS, PortalWorld
 from .worktime import parse_ts
@@ -44,6 +49,30 @@ def _json(body, status_code: int = 200, headers: dict | None = None) -> Response
     )
 
 
+# The other source systems' HTTP faces: "module:function" names, each function(SimContext) ->
+# fastapi.APIRouter, included in the app (one line per source).
+SOURCE_ROUTERS: list[str] = [
+    "dti.simulator.police:router",
+]
+
+
+@dataclass(frozen=True)
+class SimContext:
+    """What a source's router shares with the app: auth, paging (with the fault mode), the
+    seed and scale, and where to cache generated data."""
+
+    auth: Any
+    """A FastAPI dependency: ``_: Annotated[None, Depends(ctx.auth)]`` requires the token."""
+    serve_page: Callable[[Request, int, int, Callable[[], tuple[int, list]]], Response]
+    """``serve_page(request, page, page_size, fetch)`` → the paged body, faults applied;
+    ``fetch()`` returns (total, items of the page)."""
+    snapshot: Callable[[list[dict], int, int], tuple[int, list[dict]]]
+    """``snapshot(records, page, page_size)`` → (total, the page's records)."""
+    seed: int
+    scale: float
+    cache_dir: Path | None
+
+
 def create_app(
     token: str,
     seed: int = 2022,
@@ -52,9 +81,11 @@ def create_app(
     faults: dict | None = None,
     warm: bool = False,
     world: PortalWorld | None = None,
+    inbox_dir: Path | None = None,
 ) -> FastAPI:
     """The simulator app. ``warm`` generates every year in a background thread at start-up;
-    ``world`` lets tests share one generated world between apps."""
+    ``world`` lets tests share one generated world between apps; ``inbox_dir`` is where
+    ``POST /_sim/inbox/deliver`` drops the file-drop sources' files."""
     if not token:
         raise ValueError("the simulator needs a non-empty API token")
     world = world or PortalWorld(seed=seed, scale=scale, cache_dir=cache_dir)
@@ -174,8 +205,37 @@ def create_app(
             request, page, page_size, lambda: world.page_json(t_from, t_to, page, page_size)
         )
 
-    police_world = police.LazyPoliceWorld(world.seed, world.scale)
-    app.include_router(police.router(police_world, require_token, serve_page))
+    @app.post("/_sim/inbox/deliver")
+    def deliver(
+        _: Auth,
+        from_: Annotated[date, Query(alias="from")],
+        to: Annotated[date, Query()],
+        source: Annotated[list[str] | None, Query()] = None,
+    ) -> Response:
+        from .inbox import deliver_all
+
+        if inbox_dir is None:
+            raise HTTPException(
+                status_code=409, detail="the simulator was started without an inbox"
+            )
+        if to < from_:
+            raise HTTPException(status_code=422, detail="from must not be after to")
+        written = deliver_all(
+            Path(inbox_dir), from_, to, seed=seed, scale=scale, sources=source or None
+        )
+        return _json({"inbox": str(inbox_dir), "written": written})
+
+    context = SimContext(
+        auth=require_token,
+        serve_page=serve_page,
+        snapshot=snapshot,
+        seed=seed,
+        scale=scale,
+        cache_dir=cache_dir,
+    )
+    for dotted in SOURCE_ROUTERS:
+        module, _, name = dotted.partition(":")
+        app.include_router(getattr(importlib.import_module(module), name)(context))
 
     @app.get("/_sim/faults")
     def get_faults(_: Auth) -> Response:

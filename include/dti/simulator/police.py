@@ -509,15 +509,13 @@ PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 Ts = Annotated[str, Query(pattern=TS_PATTERN)]
 
 
-def router(world: LazyPoliceWorld, require_token, serve_page):
-    """The police endpoints (``/police/api/v1/...``) with the app's auth and paging helpers:
-    ``require_token(request)`` raises 401, ``serve_page(request, page, page_size, fetch)``
-    renders ``{"total", "page", "page_size", "items"}`` (and applies injected faults)."""
-    api = APIRouter(prefix="/police/api/v1", dependencies=[Depends(require_token)])
-
-    def snapshot(records: list[dict], page: int, page_size: int) -> tuple[int, list[dict]]:
-        start = (page - 1) * page_size
-        return len(records), records[start : start + page_size]
+def router(ctx) -> APIRouter:
+    """The police endpoints (``/police/api/v1/...``), mounted by ``app.create_app`` through
+    ``SOURCE_ROUTERS`` with the app's :class:`~dti.simulator.app.SimContext`: its auth
+    dependency, paging (with the fault mode) and seed/scale. The world is built on first use."""
+    world = LazyPoliceWorld(ctx.seed, ctx.scale)
+    serve_page, snapshot = ctx.serve_page, ctx.snapshot
+    api = APIRouter(prefix="/police/api/v1", dependencies=[Depends(ctx.auth)])
 
     def window(updated_from: str, updated_to: str) -> tuple[int, int]:
         t_from, t_to = _parse_ts(updated_from), _parse_ts(updated_to)

@@ -25,13 +25,20 @@ def serve(
     cache_dir: Path | None = None,
     faults: dict | None = None,
     log_level: str = "info",
+    inbox_dir: Path | None = None,
 ) -> None:
     """Serve the portal simulator until interrupted. The years are generated in the background
     at start-up (a few seconds each; cached under ``cache_dir`` when given)."""
     if not token:
         raise ValueError(f"no API token: pass token= or set {TOKEN_ENV}")
     app = create_app(
-        token=token, seed=seed, scale=scale, cache_dir=cache_dir, faults=faults, warm=True
+        token=token,
+        seed=seed,
+        scale=scale,
+        cache_dir=cache_dir,
+        faults=faults,
+        warm=True,
+        inbox_dir=inbox_dir,
     )
     log.info("portal simulator on http://%s:%s (seed %s, scale %s)", host, port, seed, scale)
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
@@ -52,6 +59,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=2022)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--cache-dir", type=Path, default=None)
+    parser.add_argument(
+        "--inbox-dir", type=Path, default=None, help="where file-drop sources deliver their files"
+    )
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -70,4 +80,5 @@ def main(argv: list[str] | None = None) -> None:
         scale=args.scale,
         cache_dir=args.cache_dir,
         log_level=args.log_level.lower(),
+        inbox_dir=args.inbox_dir,
     )

@@ -9,6 +9,7 @@ its entities. A new source is a new folder plus one line in :data:`_SOURCE_MODUL
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -28,6 +29,36 @@ class FieldKind(StrEnum):
 class EntityMode(StrEnum):
     SNAPSHOT = "snapshot"  # the whole list on every extraction
     INCREMENTAL = "incremental"  # the records changed in the extraction interval
+    FILES = "files"  # files dropped into an inbox, one batch per period (dti.extract.files)
+
+
+FILE_COLUMNS = ("_file", "_file_sha256")
+"""Columns the file-drop extraction adds to every record: the file it came from, and its sha256."""
+
+
+@dataclass(frozen=True)
+class FileDrop:
+    """How a file-drop entity's files are found and read (see :mod:`dti.extract.files`)."""
+
+    pattern: str
+    """Regex on the file name with the named groups ``unit`` and ``period`` (``YYYYMMDD`` digits
+    for a daily entity, ``YYYYMM`` for a monthly one)."""
+    parser: str
+    """``"package.module:function"``: ``function(path) -> Iterable[dict]`` yielding records keyed
+    by the contract's field names; it raises :class:`dti.extract.files.FileRejected` (or any
+    exception) for a file it cannot read."""
+    period: str = "day"
+    """``"day"`` or ``"month"``: the interval one file covers."""
+    expected_units: str | None = None
+    """``"package.module:function"``: ``function(settings) -> list[str]``, the units that should
+    send a file every period (what completeness is measured against)."""
+
+    def __post_init__(self) -> None:
+        if self.period not in ("day", "month"):
+            raise ValueError(f"FileDrop.period must be 'day' or 'month', not {self.period!r}")
+        groups = re.compile(self.pattern).groupindex
+        if not {"unit", "period"} <= set(groups):
+            raise ValueError(f"FileDrop.pattern {self.pattern!r} needs groups 'unit' and 'period'")
 
 
 @dataclass(frozen=True)
@@ -57,8 +88,15 @@ class SourceEntity:
     timestamp_format: str = "%Y%m%d%H%M%S"
     reference_sets: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Suite parameters read from another entity's latest snapshot: name -> (entity, column)."""
+    files: FileDrop | None = None
+    """Where and how the files of a ``FILES`` entity arrive."""
 
     def __post_init__(self) -> None:
+        if self.mode is EntityMode.FILES:
+            if self.files is None:
+                raise ValueError(f"{self.qualified_name}: a files entity needs files=FileDrop(...)")
+            extra = tuple(SourceField(c) for c in FILE_COLUMNS if c not in self.field_names)
+            object.__setattr__(self, "fields", (*self.fields, *extra))
         names = self.field_names
         missing = [f for f in (*self.key, *self.personal) if f not in names]
         if self.version_field and self.version_field not in names:
@@ -109,8 +147,9 @@ class Source:
 
     name: str
     entities: dict[str, SourceEntity]
-    base_url: Callable[[Settings], str] = field(repr=False)
-    token: Callable[[Settings], str] = field(repr=False)
+    base_url: Callable[[Settings], str] | None = field(default=None, repr=False)
+    """The HTTP API's base URL (None for a source that only drops files)."""
+    token: Callable[[Settings], str] | None = field(default=None, repr=False)
 
     def entity(self, name: str) -> SourceEntity:
         try:
