@@ -22,6 +22,9 @@ from pathlib import Path
 
 import psycopg
 
+from dti.load import raw_table_ddl
+from dti.sources import all_entities
+
 ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT = ROOT / "dbt_project"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -137,6 +140,9 @@ def start_warehouse(base: Path) -> Iterator[DbtWarehouse]:
             host="127.0.0.1", port=port, user="postgres", dbname="dti", autocommit=True
         ) as conn:
             conn.execute((FIXTURES / "raw_portal_fixture.sql").read_text())
+            # every other registered source's raw tables, empty, as the loader creates them
+            for entity in all_entities():
+                conn.execute(raw_table_ddl(entity))
         yield DbtWarehouse(port=port, target_path=base / "target")
     finally:
         subprocess.run(

@@ -81,7 +81,10 @@ def test_models_land_in_their_schemas_and_are_documented(manifest: tuple[dict, d
         "indicator_values": ("marts", "table"),
     }
     found = {name: (m["schema"], m["config"]["materialized"]) for name, m in models.items()}
-    assert found == expected
+    # other sources' models (e.g. police) come on top of the portal's, in the same layers
+    assert expected.items() <= found.items()
+    layers = {("staging", "view"), ("intermediate", "table"), ("marts", "table")}
+    assert set(found.values()) <= layers, found
     for model in models.values():
         assert model["description"], model["name"]
         assert model["columns"], model["name"]

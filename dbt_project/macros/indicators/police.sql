@@ -58,7 +58,7 @@ flows as (
 
 ),
 
--- the year's VNeID target of every commune that reported in the period's year
+-- the VNeID target of the period's year (periods inside one year)
 targets as (
 
     select
@@ -71,12 +71,13 @@ targets as (
 
     from periods
     inner join (
+        -- the year's target of every commune that reported in that year
         select distinct
-            commune.commune_code,
-            commune.district_code,
-            commune.year_number,
-            commune.vneid_target
-        from {{ ref('stg_police__communes') }} as commune
+            commune_code,
+            district_code,
+            extract(year from report_date)::int as year_number,
+            vneid_target
+        from daily
     ) as registry
         on registry.year_number = extract(year from periods.period_start)::int
         and extract(year from periods.period_start) = extract(year from periods.period_end)
