@@ -92,6 +92,7 @@ def _dbt(dsn: str, target: Path, *args: str) -> None:
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_restated_day_replaces_not_adds(tmp_path: Path, dsn: str, police_url: str) -> None:
     world = PoliceWorld()
     # the H1 2022 commune-day restated twice
