@@ -368,6 +368,7 @@ def status(
             f"{when:19}  {source + '/' + entity:22} {day:10}  {state:11} {nrows or 0:>8} "
             f"{ms or 0:>7}"
         )
+    _show_closures(warehouse_url(settings))
 
 
 @app.command()
@@ -399,6 +400,95 @@ def indicators(
         _fail(str(err))
         return
     typer.echo(format_table(table))
+
+
+@app.command("index")
+def index_cmd(
+    period: Annotated[str, typer.Option(help="2022, 2022-H1, 2022-Q2 or 2022-05.")] = "2022-H1",
+    unit_type: Annotated[
+        str, typer.Option(help="province, agency, district or commune.")
+    ] = "province",
+    unit: Annotated[str, typer.Option(help="Unit code (default: the province).")] = "",
+) -> None:
+    """The Decision 766 service index of a unit for a period (marts.service_index)."""
+    from dti.service_index import fetch_index, format_index
+    from dti.warehouse import warehouse_url
+
+    settings = _settings()
+    try:
+        lines = fetch_index(
+            warehouse_url(settings), period, unit_type, unit or settings.province_code
+        )
+    except (ValueError, LookupError) as err:
+        _fail(str(err))
+        return
+    code = unit or settings.province_code
+    typer.echo(f"Decision 766 service index, {unit_type} {code}, {period}")
+    typer.echo(format_index(lines))
+
+
+@app.command()
+def close(
+    period: Annotated[str, typer.Option(help="The period to publish: 2022-Q2, 2022-05, ...")],
+) -> None:
+    """Close (publish) a period: snapshot its indicator_values and service_index rows; later
+    builds that change them record revisions beside the published figures."""
+    from dti.periods import close_period
+    from dti.warehouse import warehouse_url
+
+    try:
+        closure = close_period(warehouse_url(_settings()), period)
+    except (ValueError, LookupError) as err:
+        _fail(str(err))
+        return
+    typer.echo(
+        f"closed {closure.period} at {closure.closed_at.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}: "
+        f"{closure.indicator_rows} indicator rows, {closure.service_index_rows} service-index "
+        "rows published"
+    )
+
+
+@app.command()
+def reopen(
+    period: Annotated[str, typer.Option(help="The closed period to reopen: 2022-Q2, ...")],
+) -> None:
+    """Reopen a closed period: its published snapshot is kept, revisions stop being recorded;
+    `dti close` publishes it again."""
+    from dti.periods import reopen_period
+    from dti.warehouse import warehouse_url
+
+    try:
+        closure = reopen_period(warehouse_url(_settings()), period)
+    except (ValueError, LookupError) as err:
+        _fail(str(err))
+        return
+    closed_at = closure.closed_at.astimezone(LOCAL_TZ)
+    typer.echo(f"reopened {closure.period} (closed {closed_at:%Y-%m-%d %H:%M})")
+
+
+def _show_closures(dsn: str) -> None:
+    """Closed periods and the revisions of their published figures (for `dti status`)."""
+    from dti.periods import closures, revisions
+
+    closed = [c for c in closures(dsn) if c.reopened_at is None]
+    if not closed:
+        return
+    typer.echo(
+        "closed periods: "
+        + ", ".join(f"{c.period} ({c.closed_at.astimezone(LOCAL_TZ):%Y-%m-%d})" for c in closed)
+    )
+    revised = revisions(dsn, limit=20)
+    if not revised:
+        typer.echo("revisions: none (published figures unchanged)")
+        return
+    typer.echo("revisions of published figures (latest per figure, newest first, max 20):")
+    for r in revised:
+        typer.echo(
+            f"  {r.period:8} {r.figure}:{r.code} {r.unit_level} {r.unit_code} "
+            f"{r.period_type} {r.period_start}: published {r.published_value} "
+            f"({r.published_numerator}/{r.published_denominator}) -> now {r.revised_value} "
+            f"({r.revised_numerator}/{r.revised_denominator})"
+        )
 
 
 @warehouse_app.command("url")
@@ -470,6 +560,8 @@ def airflow_cmd(ctx: typer.Context) -> None:
     ensure_metadata_db(settings)
     configure(settings)
     airflow_bin = Path(sys.executable).with_name("airflow")
+    # `airflow standalone` starts its components as `airflow ...` found on PATH
+    os.environ["PATH"] = f"{airflow_bin.parent}{os.pathsep}{os.environ.get('PATH', '')}"
     os.execv(str(airflow_bin), [str(airflow_bin), *ctx.args])
 
 

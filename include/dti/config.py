@@ -52,6 +52,9 @@ class Settings:
     ``DATA_DIR/inbox``."""
     _portal_token: str | None = field(default=None, repr=False)
     _pseudonym_key: str | None = field(default=None, repr=False)
+    # An object-store folder mirroring the landing zone, for workers that share no volume
+    # (dti.storage); None: DATA_DIR alone.
+    landing_url: str | None = None
     police_url: str | None = None
     _police_token: str | None = field(default=None, repr=False)
 
@@ -166,6 +169,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         smtp_port=int(env.get("DTI_SMTP_PORT", "25")),
         _portal_token=env.get("DTI_PORTAL_TOKEN") or None,
         _pseudonym_key=env.get("DTI_PSEUDONYM_KEY") or None,
+        landing_url=env.get("DTI_LANDING_URL") or None,
         police_url=(env.get("DTI_POLICE_URL") or None),
         _police_token=env.get("DTI_POLICE_TOKEN") or None,
     )

@@ -4,8 +4,9 @@ A published figure (`reference_value` in the indicator registry) is shown when i
 `reference_period` is the period asked for: `2022-H1`, `2022`, a date (`2022-06-30`, the period's
 end for point-in-time figures) or a range `2022-01-01..2022-06-15`. It is compared at the
 precision it was printed with: 33.4 matches 33.44, not 33.36. A figure published for a part of
-the period asked for (health's 2022-01-01..2022-06-15 inside 2022-H1, or a date inside it) is
-computed over that part with `marts.indicator_values_between` and shown on a line of its own.
+the period asked for (health's 2022-01-01..2022-06-15 inside 2022-H1, or a date inside it), or for
+the months just before it (a stock at 2021-12-31 beside 2022-H1), is computed over its own range
+with `marts.indicator_values_between` and shown on a line of its own under the indicator.
 """
 
 from __future__ import annotations
@@ -146,8 +147,10 @@ def _rows(conn: psycopg.Connection, values: str, params: dict, only: str = "") -
 def _sub_ranges(
     conn: psycopg.Connection, first: date, last: date, labels: set[str]
 ) -> dict[tuple[date, date], list[str]]:
-    """Published figures whose own range lies inside [first, last] but is not the period itself:
-    {(start, end): [codes]}. A bare date means the period's start up to that date."""
+    """Published figures whose own range is not the period asked for but near it: inside it (a
+    bare date then means the period's start up to that date), or ending in the year before it (a
+    bare date then means its month: a stock at the end of 2021 beside 2022-H1). Returns
+    {(start, end): [codes]}; the caller shows those the loaded data can compute."""
     out: dict[tuple[date, date], list[str]] = {}
     for code, ref_period in conn.execute(_REFERENCE_PERIODS).fetchall():
         if ref_period in labels:
@@ -156,10 +159,15 @@ def _sub_ranges(
         if span is None:
             continue
         start, end = span
-        if start == end:
-            start = first
         if first <= start <= end <= last:
-            out.setdefault((start, end), []).append(code)
+            if start == end:
+                start = first
+        elif first - timedelta(days=366) <= end < first:
+            if start == end:
+                start = end.replace(day=1)
+        else:
+            continue
+        out.setdefault((start, end), []).append(code)
     return out
 
 

@@ -81,7 +81,23 @@ def raw_table_ddl(entity: SourceEntity) -> sql.Composed:
 
 
 def ensure_tables(conn: psycopg.Connection, entity: SourceEntity) -> None:
-    """Create the raw table and the audit table if missing (serialised by an advisory lock)."""
+    """Create the raw table and the audit tables if missing (serialised by an advisory lock).
+
+    Only when one is missing: `create index if not exists` takes a share lock on its table even
+    when the index exists, and two concurrent loads (a backfill's nightly runs side by side)
+    would deadlock between that lock and each other's inserts."""
+    needed = [
+        sql.SQL("{}.{}")
+        .format(sql.Identifier(entity.raw_schema), sql.Identifier(entity.raw_table_name))
+        .as_string(conn),
+        "ops.load_audit",
+        "ops.file_receipts",
+    ]
+    missing = conn.execute(
+        "select bool_or(to_regclass(name) is null) from unnest(%s::text[]) as name", (needed,)
+    ).fetchone()[0]
+    if not missing:
+        return
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('dti.load.ddl'))")
         conn.execute(AUDIT_DDL)

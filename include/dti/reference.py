@@ -106,3 +106,44 @@ def load_admin_units(dsn: str, province_code: str) -> int:
                 copy.write_row((*(unit[c] for c in COLUMNS), batch_id, epoch, now, now))
     log.info("loaded %d administrative units of province %s", len(units), province_code)
     return len(units)
+
+
+# ---------------------------------------------------------------------------------------------
+# Vietnamese public holidays (working-day limits of Decision 766's on-time rule)
+
+HOLIDAYS_SEED = "dbt_project/seeds/public_holidays_vn.csv"
+HOLIDAY_YEARS = range(2020, 2027)
+"""The years of `dim_date` (vars dim_date_start..dim_date_end in dbt_project.yml)."""
+
+
+def public_holidays(years: range = HOLIDAY_YEARS) -> list[tuple[str, str]]:
+    """(ISO date, name) of every Vietnamese public holiday in `years`, from the maintained
+    `holidays` package (Lunar New Year and the days moved by government decision included), in
+    date order. Several names on one day are joined with '; '."""
+    import holidays
+
+    days = holidays.Vietnam(years=list(years))
+    return [(day.isoformat(), "; ".join(sorted(days.get_list(day)))) for day in sorted(days)]
+
+
+def public_holidays_csv(years: range = HOLIDAY_YEARS) -> str:
+    """The dbt seed `public_holidays_vn` as CSV text (`make holidays` writes it)."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("holiday_date", "holiday_name"))
+    writer.writerows(public_holidays(years))
+    return out.getvalue()
+
+
+if __name__ == "__main__":  # `python -m dti.reference holidays` (make holidays)
+    import sys
+    from pathlib import Path
+
+    if sys.argv[1:] != ["holidays"]:
+        raise SystemExit("usage: python -m dti.reference holidays")
+    target = Path(__file__).resolve().parents[2] / HOLIDAYS_SEED
+    target.write_text(public_holidays_csv(), encoding="utf-8")
+    log.warning("wrote %s", target)

@@ -36,14 +36,42 @@ def land(settings: Settings, source: str, entity: str, day: str | date) -> dict[
     from dti.locks import interval_locks
 
     with interval_locks(_dsn(settings), source, entity, [Interval.day(day)]):
-        return extract_and_land(settings, source, entity, day).to_dict()
+        return _published(settings, extract_and_land(settings, source, entity, day))
+
+
+def _published(settings: Settings, batch: LandedBatch) -> dict[str, Any]:
+    """The batch dict, once a copy is in the object store when DTI_LANDING_URL is set (workers
+    on other machines validate and load it from there)."""
+    from dti import storage
+
+    storage.publish(settings, batch.folder)
+    return batch.to_dict()
+
+
+def _fetched(settings: Settings, batch: dict[str, Any] | str) -> LandedBatch:
+    """The batch, brought to this machine from the object store if another worker landed it,
+    with the reference snapshots its suite reads."""
+    from pathlib import Path
+
+    from dti import storage
+    from dti.sources import get_entity
+
+    if isinstance(batch, LandedBatch):
+        folder = batch.folder
+    else:
+        folder = Path(batch["path"] if isinstance(batch, dict) else batch)
+    storage.fetch(settings, folder)
+    landed = LandedBatch.coerce(batch)
+    for ref_entity, _column in get_entity(landed.source, landed.entity).reference_sets.values():
+        storage.fetch_latest(settings, landed.source, ref_entity)
+    return landed
 
 
 def land_interval(
     settings: Settings, source: str, entity: str, start: str, end: str
 ) -> dict[str, Any]:
     """Extract and land [start, end) (ISO local datetimes): a day, or a file-drop period."""
-    return extract_and_land(settings, source, entity, start, end).to_dict()
+    return _published(settings, extract_and_land(settings, source, entity, start, end))
 
 
 def land_files(settings: Settings, source: str, entity: str, day: str | date) -> list[dict]:
@@ -53,7 +81,7 @@ def land_files(settings: Settings, source: str, entity: str, day: str | date) ->
     from dti.locks import interval_locks
 
     with interval_locks(_dsn(settings), source, entity, [Interval.day(day)]):
-        return [b.to_dict() for b in land_file_periods(settings, source, entity, day)]
+        return [_published(settings, b) for b in land_file_periods(settings, source, entity, day)]
 
 
 def validate_and_load(
@@ -63,11 +91,11 @@ def validate_and_load(
     and raised as :class:`dti.validate.ValidationFailed`), under the interval's lock."""
     from dti.locks import interval_locks
 
-    landed = LandedBatch.coerce(batch)
+    landed = _fetched(settings, batch)
     dsn = _dsn(settings, dsn)
     with interval_locks(dsn, landed.source, landed.entity, [landed.interval_obj]):
-        outcome = validate(settings, batch, dsn=dsn)
-        return load_batch(dsn, batch, outcome).to_dict()
+        outcome = validate(settings, landed.to_dict(), dsn=dsn)
+        return load_batch(dsn, landed, outcome).to_dict()
 
 
 def validate(
@@ -78,13 +106,15 @@ def validate(
     On failure the batch is quarantined, an audit row ``quarantined`` is written to the warehouse
     (``dsn``, by default the configured one) and :class:`dti.validate.ValidationFailed` is raised.
     """
+    from dti import storage
     from dti.validate import ValidationFailed, reference_parameters, validate_batch
 
-    landed = LandedBatch.coerce(batch)
+    landed = _fetched(settings, batch)
     params = reference_parameters(settings, landed.source, landed.entity)
     try:
         return validate_batch(settings, landed, parameters=params).to_dict()
     except ValidationFailed as failed:
+        storage.remove(settings, landed.folder)  # the batch now lives in the quarantine
         audit_quarantine(settings, dsn, failed, landed)
         raise
 
@@ -124,10 +154,10 @@ def load(
     under the interval's lock."""
     from dti.locks import interval_locks
 
-    landed = LandedBatch.coerce(batch)
+    landed = _fetched(settings, batch)
     dsn = _dsn(settings, dsn)
     with interval_locks(dsn, landed.source, landed.entity, [landed.interval_obj]):
-        return load_batch(dsn, batch, outcome).to_dict()
+        return load_batch(dsn, landed, outcome).to_dict()
 
 
 def run_interval(

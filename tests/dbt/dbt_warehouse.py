@@ -2,8 +2,8 @@
 
 The server comes from the pgserver wheel's binaries on a free TCP port under a temporary
 directory (as the system user `pgserveruser` when the tests run as root) and is stopped after
-the module. The raw tables are created from `fixtures/raw_portal_fixture.sql`, as the loader
-would leave them.
+the module. The raw tables are created from `fixtures/raw_portal_fixture.sql` and the other sources'
+`fixtures/raw_*_fixture.sql`, as the loader would leave them.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import psycopg
 
 from dti.load import raw_table_ddl
 from dti.sources import all_entities
+from dti.warehouse import OPS_DDL
 
 ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT = ROOT / "dbt_project"
@@ -140,7 +141,16 @@ def start_warehouse(base: Path) -> Iterator[DbtWarehouse]:
             host="127.0.0.1", port=port, user="postgres", dbname="dti", autocommit=True
         ) as conn:
             conn.execute((FIXTURES / "raw_portal_fixture.sql").read_text())
-            # every other registered source's raw tables, empty, as the loader creates them
+            # the ops ledgers exactly as the warehouse creates them (the data-quality marts
+            # read them as dbt sources)
+            conn.execute("create schema if not exists ops")
+            conn.execute(OPS_DDL)
+            # the other sources' raw tables (the portal's file creates the schema)
+            for fixture in sorted(FIXTURES.glob("raw_*_fixture.sql")):
+                if fixture.name != "raw_portal_fixture.sql":
+                    conn.execute(fixture.read_text())
+            # any registered source without a fixture: its raw tables, empty, as the loader
+            # makes them
             for entity in all_entities():
                 conn.execute(raw_table_ddl(entity))
         yield DbtWarehouse(port=port, target_path=base / "target")

@@ -73,12 +73,22 @@ def test_models_land_in_their_schemas_and_are_documented(manifest: tuple[dict, d
         "stg_portal__agencies": ("staging", "view"),
         "stg_ref__admin_units": ("staging", "view"),
         "int_dossier_lifecycle": ("intermediate", "table"),
+        "int_working_day_calendar": ("intermediate", "table"),
+        "int_dossier_service_rules": ("intermediate", "table"),
         "dim_date": ("marts", "table"),
         "dim_administrative_unit": ("marts", "table"),
         "dim_agency": ("marts", "table"),
         "dim_procedure": ("marts", "table"),
         "fct_dossier": ("marts", "table"),
         "indicator_values": ("marts", "table"),
+        "service_index": ("marts", "table"),
+        "service_index_dossier_detail": ("marts", "view"),
+        "source_completeness": ("marts", "table"),
+        "data_quality_issues": ("marts", "table"),
+        "stg_education__school_reports": ("staging", "view"),
+        "stg_education__school_registry": ("staging", "view"),
+        "dim_school": ("marts", "table"),
+        "fct_school_month": ("marts", "table"),
     }
     found = {name: (m["schema"], m["config"]["materialized"]) for name, m in models.items()}
     # other sources' models (e.g. police) come on top of the portal's, in the same layers
@@ -90,14 +100,22 @@ def test_models_land_in_their_schemas_and_are_documented(manifest: tuple[dict, d
         assert model["columns"], model["name"]
         assert all(c["description"] for c in model["columns"].values()), model["name"]
     assert list(models["indicator_values"]["columns"]) == INDICATOR_COLUMNS
-    seed = next(n for n in nodes.values() if n["resource_type"] == "seed")
-    assert (seed["name"], seed["schema"]) == ("indicator_registry", "reference")
+    seeds = {n["name"]: n["schema"] for n in nodes.values() if n["resource_type"] == "seed"}
+    assert seeds["indicator_registry"] == "reference"
 
 
 def test_every_rule_has_unit_tests(manifest: tuple[dict, dict]) -> None:
     unit_tests = manifest[0]["unit_tests"].values()
     tested = {u["model"] for u in unit_tests}
-    rules = {"stg_portal__dossiers", "int_dossier_lifecycle", "fct_dossier", "indicator_values"}
+    rules = {
+        "stg_portal__dossiers",
+        "int_dossier_lifecycle",
+        "int_working_day_calendar",
+        "int_dossier_service_rules",
+        "fct_dossier",
+        "indicator_values",
+        "service_index",
+    }
     assert rules <= tested
 
 
@@ -174,11 +192,11 @@ def test_function_gives_the_model_rows_for_a_period(built: DbtWarehouse) -> None
     columns = ", ".join(c for c in INDICATOR_COLUMNS if c != "period_type")
     from_model = built.query(
         f"select {columns} from marts.indicator_values "
-        "where period_type = 'half_year' and period_start = '2022-01-01' order by 1, 4, 5"
+        "where period_type = 'half_year' and period_start = '2022-01-01' order by 1, 4, 5, 6, 7"
     )
     from_function = built.query(
         f"select {columns} from marts.indicator_values_between('2022-01-01', '2022-06-30') "
-        "order by 1, 4, 5"
+        "order by 1, 4, 5, 6, 7"
     )
     assert from_function == from_model
     period_types = built.query(

@@ -145,11 +145,7 @@ agency_area_on_time as (
         dossiers.district_code,
         dossiers.commune_code,
         count(*) filter (
-            where case
-                when dossiers.ended_at < (period_days.period_end + 1)::timestamp
-                    then dossiers.is_on_time
-                else {{ dossier_on_time_at('(period_days.period_end + 1)::timestamp') }}
-            end
+            where {{ dossier_on_time_in_period('period_days.period_end', 'dossiers.') }}
         ) as on_time
 
     from period_days

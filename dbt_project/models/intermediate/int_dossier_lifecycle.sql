@@ -12,6 +12,12 @@ procedures as (
 
 ),
 
+calendar as (
+
+    select * from {{ ref('int_working_day_calendar') }}
+
+),
+
 -- No NgayHenTra: the due time is the receipt plus the procedure's legal processing time.
 legal_due as (
 
@@ -23,28 +29,21 @@ legal_due as (
             when 'days'
                 then dossiers.received_at + procedures.legal_processing_time * interval '1 day'
             when 'working_days'
-                -- the n-th Monday-to-Friday day after receipt (a part day counts as a whole one),
-                -- at the time of day of receipt; public holidays are not known to the warehouse
-                then nth_working_day.due_day + dossiers.received_at::time
+                then due_day.calendar_date + dossiers.received_at::time
         end as legal_due_at
 
     from dossiers
     inner join procedures
         on dossiers.procedure_code = procedures.procedure_code
-    left join lateral (
-        select calendar_day::date as due_day
-        from generate_series(
-            dossiers.received_date + 1,
-            dossiers.received_date + 14 + 2 * ceil(procedures.legal_processing_time)::int,
-            interval '1 day'
-        ) as calendar_day
-        where procedures.legal_processing_time_unit = 'working_days'
-            and procedures.legal_processing_time > 0
-            and extract(isodow from calendar_day) < 6
-        order by calendar_day
-        offset greatest(ceil(procedures.legal_processing_time)::int - 1, 0)
-        limit 1
-    ) as nth_working_day on true
+    -- working days: the n-th working day after the receipt day (Monday to Friday, public
+    -- holidays skipped; a part day counts as a whole one), at the time of day of receipt
+    left join calendar as receipt_day
+        on procedures.legal_processing_time_unit = 'working_days'
+        and receipt_day.calendar_date = dossiers.received_date
+    left join calendar as due_day
+        on due_day.is_working_day
+        and due_day.working_day_seq
+            = receipt_day.working_day_seq + greatest(ceil(procedures.legal_processing_time)::int, 1)
     where dossiers.due_at is null
         and dossiers.received_at is not null
         and procedures.legal_processing_time > 0

@@ -17,7 +17,9 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 # source name -> "module:function"
-DELIVERERS: dict[str, str] = {}
+DELIVERERS: dict[str, str] = {
+    "education": "dti.simulator.education:deliver",
+}
 
 
 def deliver_all(

@@ -163,6 +163,7 @@ class Source:
 _SOURCE_MODULES: dict[str, str] = {
     "police": "dti.sources.police",
     "portal": "dti.sources.portal",
+    "education": "dti.sources.education",
 }
 
 
