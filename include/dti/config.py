@@ -57,6 +57,8 @@ class Settings:
     # An object-store folder mirroring the landing zone, for workers that share no volume
     # (dti.storage); None: DATA_DIR alone.
     landing_url: str | None = None
+    police_url: str | None = None
+    _police_token: str | None = field(default=None, repr=False)
 
     @property
     def embedded_warehouse(self) -> bool:
@@ -104,6 +106,21 @@ class Settings:
                 "set: set it in the environment or in .env"
             )
         return self.portal_token  # the simulator serves every source with one token
+
+    @property
+    def effective_police_url(self) -> str:
+        return self.police_url or f"http://{self.simulator_host}:{self.simulator_port}"
+
+    @property
+    def police_token(self) -> str:
+        if self._police_token:
+            return self._police_token
+        if self.police_url:
+            raise RuntimeError(
+                "DTI_POLICE_URL points to a real police system but DTI_POLICE_TOKEN is not set: "
+                "set it in the environment or in .env"
+            )
+        return _local_secret(self.secrets_dir / "simulator.token")
 
     @property
     def pseudonym_key(self) -> bytes:
@@ -172,4 +189,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         health_url=(env.get("DTI_HEALTH_URL") or None),
         _health_token=env.get("DTI_HEALTH_TOKEN") or None,
         landing_url=env.get("DTI_LANDING_URL") or None,
+        police_url=(env.get("DTI_POLICE_URL") or None),
+        _police_token=env.get("DTI_POLICE_TOKEN") or None,
     )

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import psycopg
 
+from dti.load import raw_table_ddl
+from dti.sources import all_entities
 from dti.warehouse import OPS_DDL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,6 +149,10 @@ def start_warehouse(base: Path) -> Iterator[DbtWarehouse]:
             for fixture in sorted(FIXTURES.glob("raw_*_fixture.sql")):
                 if fixture.name != "raw_portal_fixture.sql":
                     conn.execute(fixture.read_text())
+            # any registered source without a fixture: its raw tables, empty, as the loader
+            # makes them
+            for entity in all_entities():
+                conn.execute(raw_table_ddl(entity))
         yield DbtWarehouse(port=port, target_path=base / "target")
     finally:
         subprocess.run(

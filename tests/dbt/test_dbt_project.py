@@ -96,6 +96,13 @@ def test_models_land_in_their_schemas_and_are_documented(manifest: tuple[dict, d
         "stg_education__school_registry": ("staging", "view"),
         "dim_school": ("marts", "table"),
         "fct_school_month": ("marts", "table"),
+        "stg_police__communes": ("staging", "view"),
+        "stg_police__daily": ("staging", "view"),
+        "stg_police__cameras": ("staging", "view"),
+        "stg_police__cases": ("staging", "view"),
+        "fct_citizen_id_daily": ("marts", "table"),
+        "dim_camera": ("marts", "table"),
+        "fct_camera_case_month": ("marts", "table"),
     }
     found = {name: (m["schema"], m["config"]["materialized"]) for name, m in models.items()}
     assert found == expected

@@ -53,6 +53,7 @@ def _json(body, status_code: int = 200, headers: dict | None = None) -> Response
 # fastapi.APIRouter, included in the app (one line per source).
 SOURCE_ROUTERS: list[str] = [
     "dti.simulator.health:router",
+    "dti.simulator.police:router",
 ]
 
 

@@ -161,6 +161,7 @@ class Source:
 
 
 _SOURCE_MODULES: dict[str, str] = {
+    "police": "dti.sources.police",
     "portal": "dti.sources.portal",
     "health": "dti.sources.health",
     "education": "dti.sources.education",

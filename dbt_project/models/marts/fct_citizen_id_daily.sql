@@ -1,0 +1,79 @@
+{{ config(indexes=[{'columns': ['report_date']}, {'columns': ['commune_code', 'report_date']}]) }}
+
+with
+
+daily as (
+
+    select * from {{ ref('stg_police__daily') }}
+
+),
+
+communes as (
+
+    select * from {{ ref('stg_police__communes') }}
+
+),
+
+-- Cumulative series = the commune's opening balance on 1 January of the day's year (registry)
+-- + the latest (restated) flows of that year up to the day. Recomputed here rather than taken
+-- from the source's running totals, which go stale when an earlier day is restated.
+with_cumulative as (
+
+    select
+        daily.*,
+        communes.cccd_age_population,
+        communes.vneid_target,
+        communes.priority_group_1_population,
+        communes.priority_group_2_population,
+        communes.opening_cccd_applications
+        + sum(daily.cccd_applications) over year_to_date as cumulative_cccd_applications,
+        communes.opening_cards_received
+        + sum(daily.cards_received) over year_to_date as cumulative_cards_received,
+        communes.opening_cards_returned
+        + sum(daily.cards_returned) over year_to_date as cumulative_cards_returned
+
+    from daily
+    left join communes
+        on daily.commune_code = communes.commune_code
+        and extract(year from daily.report_date)::int = communes.year_number
+    window year_to_date as (
+        partition by daily.commune_code, extract(year from daily.report_date)
+        order by daily.report_date
+        rows between unbounded preceding and current row
+    )
+
+),
+
+final as (
+
+    select
+        commune_code,
+        district_code,
+        '{{ var("dti_province_code") }}' as province_code,
+        report_date,
+        revision,
+        versions_loaded,
+        revision > 0 as is_restated,
+        updated_at,
+        cccd_applications,
+        cccd_applications_priority_1,
+        cccd_applications_priority_2,
+        cards_received,
+        cards_returned,
+        vneid_level_1_applications,
+        vneid_level_2_applications,
+        vneid_level_1_applications + vneid_level_2_applications as vneid_applications,
+        vneid_activations,
+        cumulative_cccd_applications,
+        cumulative_cards_received,
+        cumulative_cards_returned,
+        cccd_age_population,
+        vneid_target,
+        priority_group_1_population,
+        priority_group_2_population
+
+    from with_cumulative
+
+)
+
+select * from final
