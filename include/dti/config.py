@@ -120,7 +120,7 @@ class Settings:
                 "DTI_POLICE_URL points to a real police system but DTI_POLICE_TOKEN is not set: "
                 "set it in the environment or in .env"
             )
-        return _local_secret(self.secrets_dir / "simulator.token")
+        return self.portal_token  # the simulator serves every source with one token
 
     @property
     def pseudonym_key(self) -> bytes:
