@@ -88,3 +88,11 @@ def running_stack() -> Iterator[Stack]:
 def stack() -> Iterator[Stack]:
     with running_stack() as started:
         yield started
+
+
+@pytest.fixture(scope="session")
+def h1(stack: Stack) -> Stack:
+    """The demo half-year of every source, loaded and built once for the session with
+    `make run`'s own command (--skip-loaded: resuming over days already loaded is tested too)."""
+    stack.dti("run", "--from", "2022-01-01", "--to", "2022-06-30", "--skip-loaded")
+    return stack

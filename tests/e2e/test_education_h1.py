@@ -15,13 +15,6 @@ where indicator_code = %s and period_type = %s and period_start = %s
 """
 
 
-@pytest.fixture(scope="module")
-def h1(stack):
-    # the shared H1 load (the same command as the portal's tests; what is loaded is skipped)
-    stack.dti("run", "--from", "2022-01-01", "--to", "2022-06-30", "--skip-loaded")
-    return stack
-
-
 def _parts(stack, code: str, period_type: str, start: str) -> tuple[int, int]:
     rows = stack.query(_PROVINCE, (code, period_type, start))
     assert len(rows) == 1, (code, period_type, start, rows)

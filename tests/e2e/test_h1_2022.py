@@ -26,13 +26,6 @@ def _printed(value: Decimal, places: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
-@pytest.fixture(scope="module")
-def h1(stack):
-    # --skip-loaded: resuming over days another test may have loaded is part of what is tested.
-    stack.dti("run", "--from", "2022-01-01", "--to", "2022-06-30", "--skip-loaded")
-    return stack
-
-
 def test_h1_dossiers_received_and_online(h1):
     num, den, value = _province(h1, "DVC_ONLINE_INTAKE_RATE", "half_year", "2022-01-01")
     assert den == 258_778

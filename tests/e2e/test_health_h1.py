@@ -16,12 +16,6 @@ pytestmark = pytest.mark.slow
 REPORT = ("2022-01-01", "2022-06-15")  # the half-year report's health reference range
 
 
-@pytest.fixture(scope="module")
-def h1(stack):
-    stack.dti("run", "--from", "2022-01-01", "--to", "2022-06-30", "--skip-loaded")
-    return stack
-
-
 def _between(stack, code: str, first: str, last: str, breakdown: str = "total", value="total"):
     rows = stack.query(
         "select numerator, denominator, value from marts.indicator_values_between(%s, %s) "

@@ -13,13 +13,6 @@ pytestmark = pytest.mark.slow
 PROVINCE = "24"
 
 
-@pytest.fixture(scope="module")
-def h1(stack):
-    # the same load as test_h1_2022 (every registered source); --skip-loaded reuses it
-    stack.dti("run", "--from", "2022-01-01", "--to", "2022-06-30", "--skip-loaded")
-    return stack
-
-
 def _row(
     stack,
     code: str,

@@ -11,31 +11,6 @@ import pytest
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def h1(stack):
-    # The shared H1 load; the models are rebuilt only when the marts do not hold the loaded
-    # dossiers yet (the H1 module before this one usually built them: saves a transform in CI).
-    stack.dti(
-        "run", "--from", "2022-01-01", "--to", "2022-06-30", "--skip-loaded", "--no-transform"
-    )
-    if not _marts_are_current(stack):
-        stack.dti("transform")
-    return stack
-
-
-def _marts_are_current(stack) -> bool:
-    built = stack.scalar(
-        "select to_regclass('marts.service_index') is not null "
-        "and to_regclass('marts.fct_dossier') is not null"
-    )
-    if not built:
-        return False
-    return stack.scalar(
-        'select (select count(distinct "MaHoSo") from raw.portal__dossiers) '
-        "= (select count(*) from marts.fct_dossier)"
-    )
-
-
 def _component(stack, component: str, unit_type: str = "province", unit: str = "24"):
     rows = stack.query(
         "select numerator, denominator, rate, points, max_points, null_reason "
