@@ -134,8 +134,14 @@ def _run_range(
     from dti.warehouse import warehouse_url
 
     try:
+        # through the progress logger: while Airflow runs, stdout and stderr go to its log file
         with RangeProgress(
-            warehouse_url(settings), source, first, last, _say, skip_loaded=skip_loaded
+            warehouse_url(settings),
+            source,
+            first,
+            last,
+            logging.getLogger("dti.progress").info,
+            skip_loaded=skip_loaded,
         ):
             run_dag(
                 settings,

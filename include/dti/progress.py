@@ -58,7 +58,7 @@ class RangeProgress:
         first: date,
         last: date,
         say: Callable[[str], None],
-        every: float = 10.0,
+        every: float = 5.0,
         skip_loaded: bool = False,
     ) -> None:
         self.dsn, self.source, self.say, self.every = dsn, source, say, every
@@ -77,7 +77,7 @@ class RangeProgress:
         share = min(done / self.total, 1.0) if self.total else 1.0
         left = f", about {_fmt(elapsed / share - elapsed)} left" if 0 < share < 1 else ""
         return (
-            f"  {self.source}: {done}/{self.total} intervals ({share:.0%}), {rows:,} rows, "
+            f"{self.source}: {done}/{self.total} intervals ({share:.0%}), {rows:,} rows, "
             f"{_fmt(elapsed)} elapsed{left}"
         )
 
@@ -114,3 +114,7 @@ class RangeProgress:
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
+        try:
+            self._poll()  # the last word: what the run loaded in all
+        except psycopg.Error:
+            pass
