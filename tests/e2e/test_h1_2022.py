@@ -74,16 +74,18 @@ def test_cli_prints_the_published_figures(h1):
 
 def test_any_range_uses_the_same_definitions(h1):
     """The range function over H1 gives the half-year mart row exactly."""
+    columns = "indicator_code, breakdown, breakdown_value, numerator, denominator, value"
     mart = h1.query(
-        "select indicator_code, numerator, denominator, value from marts.indicator_values "
+        f"select {columns} from marts.indicator_values "
         "where period_type = 'half_year' and period_start = '2022-01-01' "
-        "and area_level = 'province' order by 1"
+        "and area_level = 'province' order by 1, 2, 3"
     )
     ranged = h1.query(
-        "select indicator_code, numerator, denominator, value "
-        "from marts.indicator_values_between('2022-01-01', '2022-06-30') "
-        "where area_level = 'province' order by 1"
+        f"select {columns} from marts.indicator_values_between('2022-01-01', '2022-06-30') "
+        "where area_level = 'province' order by 1, 2, 3"
     )
+    # every source's indicators, split rows included
+    assert {"DVC", "YT", "GD", "CA"} <= {row[0].split("_")[0] for row in mart}
     assert mart == ranged
     odd = h1.query(
         "select numerator, denominator from marts.indicator_values_between('2022-01-01', "
