@@ -130,7 +130,7 @@ def _candidates(folder: Path, spec: FileDrop) -> tuple[list[_Candidate], list[Pa
         return matched, strays
     pattern = re.compile(spec.pattern)
     for path in sorted(folder.iterdir()):
-        if not path.is_file() or path.name.startswith("."):
+        if path.name.startswith(".") or not path.is_file():
             continue
         m = pattern.fullmatch(path.name)
         if m is None:
@@ -141,7 +141,11 @@ def _candidates(folder: Path, spec: FileDrop) -> tuple[list[_Candidate], list[Pa
         except FileRejected:
             strays.append(path)
             continue
-        matched.append(_Candidate(path, m.group("unit"), period, path.stat().st_mtime))
+        try:
+            mtime = path.stat().st_mtime
+        except FileNotFoundError:
+            continue  # archived meanwhile by the landing of its own period (another worker)
+        matched.append(_Candidate(path, m.group("unit"), period, mtime))
     return matched, strays
 
 
