@@ -1,7 +1,7 @@
 """Airflow DAG `transform`: dbt (staging, marts, indicators) through astronomer-cosmos, each model
 a task that builds it and then runs its tests, scheduled whenever a load changes a raw Asset."""
 
-from airflow.sdk import dag
+from airflow.sdk import Param, dag
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior
 
@@ -17,6 +17,9 @@ from dti.dags import DBT_PROJECT_DIR, DEFAULT_ARGS, START_DATE, any_raw_asset
     max_active_runs=1,
     default_args={**DEFAULT_ARGS, "retries": 1},
     tags=["dti", "dbt"],
+    # incremental models (the dossier staging) rebuild what changed; a run with
+    # {"full_refresh": true} (`dti transform --full-refresh`) rebuilds them from raw
+    params={"full_refresh": Param(False, type="boolean", description="dbt --full-refresh")},
 )
 def transform():
     DbtTaskGroup(
@@ -40,7 +43,7 @@ def transform():
             # A relationships test runs once both of its models are built.
             should_detach_multiple_parents_tests=True,
         ),
-        operator_args={"install_deps": False},
+        operator_args={"install_deps": False, "full_refresh": "{{ params.full_refresh }}"},
     )
 
 

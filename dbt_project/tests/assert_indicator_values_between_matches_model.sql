@@ -1,11 +1,13 @@
--- The SQL function and the model come from one macro: for every quarter of the model the
--- function must return exactly the model's rows (period_type aside). Rows of either side
--- missing from the other are returned as failures.
+-- The SQL function and the model come from one macro: for the model's three fullest quarters
+-- (the most rows: every domain with data in them) the function must return exactly the model's
+-- rows (period_type aside). Rows of either side missing from the other are returned as failures.
+-- Three, not all: the model carries stock indicators through every quarter of dim_date (28), and
+-- one call of the function reads every fact (about 2 s on the demo half-year).
 {{ config(tags=['indicators']) }}
 
 with
 
-model_rows as (
+all_quarter_rows as (
 
     select
         indicator_code, period_start, period_end, area_level, area_code,
@@ -17,7 +19,19 @@ model_rows as (
 
 quarters as (
 
-    select distinct period_start, period_end from model_rows
+    select period_start, period_end
+    from all_quarter_rows
+    group by period_start, period_end
+    order by count(*) desc, period_start
+    limit 3
+
+),
+
+model_rows as (
+
+    select all_quarter_rows.*
+    from all_quarter_rows
+    inner join quarters using (period_start, period_end)
 
 ),
 

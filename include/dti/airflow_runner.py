@@ -140,12 +140,13 @@ def run_dag(
 ) -> str:
     """Run one DAG run in this process with `dag.test`; returns its final state."""
     ensure_metadata_db(settings)
-    dag = get_dag(settings, dag_id)
-    # Someone is waiting at the terminal: retry soon rather than after the scheduled delay.
-    for t in dag.tasks:
-        t.retry_delay = CLI_RETRY_DELAY
-        t.retry_exponential_backoff = False
     with airflow_output_to(logfile):
+        # parsing the DAG files logs too: into the log file with the run
+        dag = get_dag(settings, dag_id)
+        # Someone is waiting at the terminal: retry soon rather than after the scheduled delay.
+        for t in dag.tasks:
+            t.retry_delay = CLI_RETRY_DELAY
+            t.retry_exponential_backoff = False
         run = dag.test(logical_date=logical_date, run_conf=conf)
     state = str(getattr(run, "state", "unknown"))
     if state != "success":

@@ -177,15 +177,16 @@ def _run_day(settings: Settings, source: str, day: date) -> None:
     _say(f"  loaded in {time.monotonic() - started:.1f}s")
 
 
-def _transform(settings: Settings) -> None:
+def _transform(settings: Settings, full_refresh: bool = False) -> None:
     from dti.airflow_runner import run_dag
 
     logfile = _logfile(settings, "transform")
-    _say("building the dbt models through Airflow (transform)")
+    how = ", full refresh" if full_refresh else ""
+    _say(f"building the dbt models through Airflow (transform{how})")
     started = time.monotonic()
     _dbt_parse(settings)
     try:
-        run_dag(settings, "transform", logfile=logfile)
+        run_dag(settings, "transform", conf={"full_refresh": full_refresh}, logfile=logfile)
     except RuntimeError as err:
         _fail(f"{err}\n  see dbt's log in dbt_project/logs/dbt.log")
     _say(f"  built in {time.monotonic() - started:.1f}s")
@@ -317,11 +318,19 @@ def backfill(
 
 
 @app.command()
-def transform() -> None:
+def transform(
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            "--full-refresh",
+            help="Rebuild the incremental models from raw instead of only what changed.",
+        ),
+    ] = False,
+) -> None:
     """Build the dbt models (staging, marts, indicators) through Airflow."""
     settings = _settings()
     _ensure_up(settings)
-    _transform(settings)
+    _transform(settings, full_refresh)
 
 
 def _ensure_up(settings: Settings) -> None:
