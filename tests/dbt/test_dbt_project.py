@@ -5,6 +5,7 @@ those rows, both in `marts.indicator_values` and from `marts.indicator_values_be
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
 from decimal import Decimal
 
@@ -32,6 +33,7 @@ INDICATOR_COLUMNS = [
 @pytest.fixture(scope="module")
 def manifest(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
     target = tmp_path_factory.mktemp("dbt-parse")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = subprocess.run(
         [
             str(DBT),
@@ -49,26 +51,27 @@ def manifest(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
         text=True,
         timeout=300,
     )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     assert result.returncode == 0, result.stdout[-4000:]
-    return (
-        json.loads((target / "manifest.json").read_text()),
-        json.loads((target / "perf_info.json").read_text()),
-    )
+    perf = json.loads((target / "perf_info.json").read_text())
+    perf["cpu_seconds"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return json.loads((target / "manifest.json").read_text()), perf
 
 
 def test_full_parse_is_quick(manifest: tuple[dict, dict]) -> None:
     _, perf = manifest
     # cosmos renders one task per model from the manifest that `dbt parse` writes. A full parse
-    # takes about 4 s on an idle 2-core machine; the bound leaves room for a busy one and
-    # catches a parse that starts querying the warehouse or rendering far more than it should.
-    assert perf["load_all_elapsed"] < 30
+    # takes about 4 s on an idle 2-core machine (the whole dbt process about 10 s of CPU). The
+    # bound is on CPU time, not wall time (which triples when other work shares the 2 cores):
+    # it catches a parse that starts querying the warehouse or rendering far more than it should.
+    assert perf["cpu_seconds"] < 40, perf
 
 
 def test_models_land_in_their_schemas_and_are_documented(manifest: tuple[dict, dict]) -> None:
     nodes = manifest[0]["nodes"]
     models = {n["name"]: n for n in nodes.values() if n["resource_type"] == "model"}
     expected = {
-        "stg_portal__dossiers": ("staging", "view"),
+        "stg_portal__dossiers": ("staging", "incremental"),
         "stg_portal__procedures": ("staging", "view"),
         "stg_portal__agencies": ("staging", "view"),
         "stg_ref__admin_units": ("staging", "view"),
@@ -82,8 +85,8 @@ def test_models_land_in_their_schemas_and_are_documented(manifest: tuple[dict, d
         "fct_dossier": ("marts", "table"),
         "indicator_values": ("marts", "table"),
         "stg_health__facilities": ("staging", "view"),
-        "stg_health__payments": ("staging", "view"),
-        "stg_health__claims": ("staging", "view"),
+        "stg_health__payments": ("staging", "incremental"),
+        "stg_health__claims": ("staging", "incremental"),
         "dim_health_facility": ("marts", "table"),
         "dim_health_facility_capability": ("marts", "table"),
         "fct_health_payment": ("marts", "table"),

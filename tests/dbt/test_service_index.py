@@ -168,12 +168,13 @@ def test_close_then_rebuild_records_revisions(built: DbtWarehouse) -> None:
     )
     closure = close_period(dsn, "2022-Q1")
     assert closure.indicator_rows > 0 and closure.service_index_rows > 0
-    # a correction at the source: every in-person dossier of Q1 was in fact received online
+    # a correction at the source: every in-person dossier of February was in fact received
+    # online, and the days are loaded again (new rows: the incremental staging picks them up)
     built.query(
-        "update raw.portal__dossiers set \"KenhThucHien\" = '2' "
+        "update raw.portal__dossiers set \"KenhThucHien\" = '2', _loaded_at = now() "
         "where \"NgayTiepNhan\" like '202202%%' returning 1"
     )
-    result = built.dbt("run", "--select", "int_dossier_service_rules+")
+    result = built.dbt("run", "--select", "stg_portal__dossiers+")
     assert result.returncode == 0, result.stdout[-4000:]
     revised = {
         (r.figure, r.code, r.unit_level, r.period_type): r

@@ -1,8 +1,22 @@
+{#- A table: the insurance claims (one row per treatment episode), read by the claims fact and
+    its tests. Incremental by episode_key (macros/incremental_by_key.sql). -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='episode_key',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        indexes=[{'columns': ['episode_key'], 'unique': True}],
+        pre_hook="{{ forget_replaced_batches(source('health', 'health__claims')) }}",
+    )
+}}
+
 with
 
 source as (
 
     select * from {{ source('health', 'health__claims') }}
+    {{ changed_keys_only(source('health', 'health__claims'), '"MA_LK"', 'episode_key') }}
 
 ),
 
@@ -11,7 +25,8 @@ deduplicated as (
 
     select
         *,
-        row_number() over (partition by "MA_LK" order by _loaded_at desc, _batch_id desc) as row_rank
+        row_number() over (partition by "MA_LK" order by _loaded_at desc, _batch_id desc) as row_rank,
+        max(_loaded_at) over (partition by "MA_LK") as source_loaded_at
     from source
 
 ),
@@ -50,7 +65,8 @@ renamed as (
         "CHUAN_DU_LIEU" as data_standard,
         _file as file_name,
         _batch_id as batch_id,
-        _loaded_at as loaded_at
+        _loaded_at as loaded_at,
+        source_loaded_at
 
     from deduplicated
     where row_rank = 1

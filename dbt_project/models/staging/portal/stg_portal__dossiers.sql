@@ -1,14 +1,7 @@
-{#- The largest staging model, and the only one kept as a table: every dossier version of the
-    raw table (800,000 rows in the demo half-year) is ranked and its jsonb lists summarised, which
-    takes about 20 s; as a view it was computed again by each model that reads it.
-
-    Incremental by dossier: a run recomputes only the dossiers with a raw row loaded since the
-    last run (the watermark, `source_loaded_at`, less `staging_lookback` for loads that were
-    still committing), ranking all of each such dossier's raw versions again, so a late update
-    (a dossier that changes state weeks after receipt) or a reloaded interval replaces exactly
-    the dossiers it touched, and the result equals a full refresh. A reload that drops a version
-    is handled by the pre-hook: rows whose batch is gone from raw are deleted, and their
-    dossiers, now missing here, are recomputed from the versions left. -#}
+{#- The largest staging model, kept as a table: every dossier version of the raw table (800,000
+    rows in the demo half-year) is ranked and its jsonb lists summarised (about 20 s); as a view
+    it was computed again by each model reading it. Incremental by dossier
+    (macros/incremental_by_key.sql). -#}
 {{
     config(
         materialized='incremental',
@@ -16,7 +9,7 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         indexes=[{'columns': ['dossier_code'], 'unique': True}],
-        pre_hook="{% if is_incremental() %}delete from {{ this }} as kept where not exists (select from {{ source('portal', 'portal__dossiers') }} as raw where raw._batch_id = kept.batch_id){% endif %}",
+        pre_hook="{{ forget_replaced_batches(source('portal', 'portal__dossiers')) }}",
     )
 }}
 
@@ -25,19 +18,7 @@ with
 source as (
 
     select * from {{ source('portal', 'portal__dossiers') }}
-    {%- if is_incremental() %}
-    where "MaHoSo" in (
-        select "MaHoSo"
-        from {{ source('portal', 'portal__dossiers') }}
-        where _loaded_at > (
-            select coalesce(max(source_loaded_at), '-infinity'::timestamptz) from {{ this }}
-        ) - interval '{{ var("staging_lookback") }}'
-        union
-        select "MaHoSo"
-        from {{ source('portal', 'portal__dossiers') }} as raw
-        where not exists (select from {{ this }} as kept where kept.dossier_code = raw."MaHoSo")
-    )
-    {%- endif %}
+    {{ changed_keys_only(source('portal', 'portal__dossiers'), '"MaHoSo"', 'dossier_code') }}
 
 ),
 
