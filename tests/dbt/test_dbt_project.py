@@ -133,13 +133,6 @@ def test_every_rule_has_unit_tests(manifest: tuple[dict, dict]) -> None:
     assert rules <= tested
 
 
-@pytest.fixture(scope="module")
-def built(warehouse: DbtWarehouse) -> DbtWarehouse:
-    result = warehouse.dbt("build")
-    assert result.returncode == 0, result.stdout[-6000:]
-    return warehouse
-
-
 def _value(wh: DbtWarehouse, code: str, period_type: str, start: str, level: str, area: str):
     rows = wh.query(
         "select numerator, denominator, value, target, meets_target from marts.indicator_values "

@@ -5,48 +5,9 @@ post-hook, leaving the published figures untouched."""
 
 from __future__ import annotations
 
-import psycopg
-import pytest
-
 from dti.periods import close_period, revisions
 
 from .dbt_warehouse import DbtWarehouse
-
-OPS_ROWS = """
-insert into ops.load_audit (batch_id, source, entity, interval_start, interval_end, rows, status,
-    validation_outcome, started_at, finished_at, error)
-values
-    -- loaded by the nightly run: on time
-    ('b1', 'portal', 'dossiers', '2022-01-05 00:00+07', '2022-01-06 00:00+07', 10, 'loaded',
-     'passed', '2022-01-06 00:05+07', '2022-01-06 00:10+07', null),
-    -- loaded by a backfill days later: received, not on time
-    ('b2', 'portal', 'dossiers', '2022-01-06 00:00+07', '2022-01-07 00:00+07', 10, 'loaded',
-     'passed', '2022-01-09 10:00+07', '2022-01-09 10:05+07', null),
-    -- quarantined and never loaded: missing, and an open issue
-    ('b3', 'portal', 'dossiers', '2022-01-07 00:00+07', '2022-01-08 00:00+07', 12, 'quarantined',
-     'failed', '2022-01-08 00:05+07', '2022-01-08 00:06+07',
-     'validation failed: expect_column_values_to_be_in_set(KenhThucHien)');
-insert into ops.file_receipts (source, entity, period_start, period_end, unit, file_name,
-    sha256, arrived_at, status, rows, reason, batch_id)
-values
-    ('health', 'claims', '2022-01-01 00:00+07', '2022-02-01 00:00+07', 'H1', 'H1_202201.xml',
-     'a', '2022-02-01 00:30+07', 'loaded', 5, null, 'f1'),
-    ('health', 'claims', '2022-01-01 00:00+07', '2022-02-01 00:00+07', 'H2', 'H2_202201.xml',
-     'b', '2022-02-03 09:00+07', 'loaded', 5, null, 'f1'),
-    ('health', 'claims', '2022-01-01 00:00+07', '2022-02-01 00:00+07', 'H3', '(none)',
-     null, null, 'missing', null, null, 'f1'),
-    ('health', 'claims', '2022-01-01 00:00+07', '2022-02-01 00:00+07', 'H4', 'H4_202201.xml',
-     'c', '2022-01-31 17:00+07', 'rejected', null, 'truncated XML at line 12', 'f1');
-"""
-
-
-@pytest.fixture(scope="module")
-def built(warehouse: DbtWarehouse) -> DbtWarehouse:
-    with psycopg.connect(_dsn(warehouse)) as conn:
-        conn.execute(OPS_ROWS)
-    result = warehouse.dbt("build")
-    assert result.returncode == 0, result.stdout[-6000:]
-    return warehouse
 
 
 def _dsn(wh: DbtWarehouse) -> str:
