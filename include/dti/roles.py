@@ -29,9 +29,6 @@ LOADER_ROLE = "dti_loader"
 ANALYST_ROLE = "dti_analyst"
 OWNED_SCHEMAS = ("raw", "ops", "staging", "intermediate", "marts", "reference")
 ANALYST_SCHEMAS = ("marts", "reference")
-# roles that create tables in the analyst's schemas: the embedded superuser (dbt, seeds) and the
-# loader (a real server)
-CREATOR_ROLES = ("postgres", LOADER_ROLE)
 PERSONAL_COLUMN_REGEX = r"(pseudonym|_hash$)"
 """Columns holding pseudonymised personal identifiers, by name (PostgreSQL regex)."""
 HIDDEN_COLUMNS = (
@@ -120,20 +117,31 @@ def ensure_roles(conn: psycopg.Connection, analyst_password: str) -> None:
     for schema in ANALYST_SCHEMAS:
         conn.execute(f"grant usage on schema {schema} to {ANALYST_ROLE}")
         conn.execute(f"grant select on all tables in schema {schema} to {ANALYST_ROLE}")
-        for creator in CREATOR_ROLES:
+        # the roles that create tables there: the one running this (the superuser dbt and the
+        # loads connect as in the embedded mode and under compose) and the loader (a real server)
+        for creator in dict.fromkeys((conn.info.user, LOADER_ROLE)):
             conn.execute(
                 f"alter default privileges for role {creator} in schema {schema} "
                 f"grant select on tables to {ANALYST_ROLE}"
             )
 
     conn.execute(_HIDE_FUNCTION)
-    conn.execute("drop event trigger if exists dti_hide_personal_columns")
-    conn.execute(
-        "create event trigger dti_hide_personal_columns on ddl_command_end "
-        "when tag in ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'ALTER TABLE', "
-        "'CREATE VIEW', 'ALTER VIEW', 'CREATE MATERIALIZED VIEW') "
-        "execute function ops.hide_personal_columns_on_ddl()"
-    )
+    try:
+        with conn.transaction():
+            conn.execute("drop event trigger if exists dti_hide_personal_columns")
+            conn.execute(
+                "create event trigger dti_hide_personal_columns on ddl_command_end "
+                "when tag in ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'ALTER TABLE', "
+                "'CREATE VIEW', 'ALTER VIEW', 'CREATE MATERIALIZED VIEW') "
+                "execute function ops.hide_personal_columns_on_ddl()"
+            )
+    except psycopg.errors.InsufficientPrivilege:
+        # a managed server's admin is no superuser: docs/deployment.md says what to run instead
+        log.warning(
+            "no event trigger (it needs a superuser): pseudonymised columns of marts rebuilt "
+            "from now on stay readable by %s until `dti up` runs again; see docs/deployment.md",
+            ANALYST_ROLE,
+        )
     # the tables that exist already
     for schema in ANALYST_SCHEMAS:
         tables = conn.execute(
