@@ -129,3 +129,13 @@ def test_every_marts_column_is_documented(h1: Stack) -> None:
     assert {t for t, _ in actual} == models
     missing = sorted(f"{t}.{c}" for t, c in actual if c not in documented[t])
     assert missing == []
+
+
+def test_dti_sql_is_psql_as_the_analyst(h1: Stack) -> None:
+    out = h1.dti(
+        "sql", "-At", "-c", "select current_user, count(*) from marts.dim_administrative_unit"
+    )
+    assert out.stdout.strip() == "dti_analyst|220"
+    refused = h1.dti("sql", "-c", "select count(*) from ops.load_audit", check=False)
+    assert refused.returncode != 0
+    assert "permission denied for schema ops" in refused.stderr
