@@ -86,6 +86,8 @@ $fn$;
 
 revoke all on function ops.hide_personal_columns(regclass) from public;
 revoke all on function ops.hide_personal_columns_on_ddl() from public;
+grant execute on function ops.hide_personal_columns(regclass) to {LOADER_ROLE};
+grant execute on function ops.hide_personal_columns_on_ddl() to {LOADER_ROLE};
 """
 
 
