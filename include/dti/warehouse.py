@@ -300,4 +300,3 @@ create table if not exists ops.alerts (
     notified text
 );
 """
-
