@@ -521,6 +521,57 @@ def warehouse_url_cmd(
         _fail(str(err))
 
 
+@app.command("sql", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def sql_cmd(ctx: typer.Context) -> None:
+    """psql on the warehouse as the read-only analyst (marts and reference only); psql's own
+    arguments pass through, e.g. `dti sql -c "select * from marts.dim_date limit 3"`."""
+    from dti.docs_site import psql_command
+
+    argv, env = psql_command(_settings(), role="analyst")
+    if not Path(argv[0]).exists():
+        _fail(f"psql is not at {argv[0]}: reinstall the environment (`make setup`)")
+    sys.stdout.flush()
+    os.execve(argv[0], [*argv, *ctx.args], env)
+
+
+@app.command("docs")
+def docs_cmd(
+    port: Annotated[int, typer.Option(help="Port of the docs site on 127.0.0.1.")] = 8580,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the site after generating it.")
+    ] = True,
+    diagram: Annotated[
+        bool,
+        typer.Option(
+            "--diagram",
+            help="Only rewrite the star-schema diagram of docs/analyst-guide.md from the models.",
+        ),
+    ] = False,
+) -> None:
+    """Generate the dbt docs site (every mart and column, lineage graph) and serve it."""
+    settings = _settings()
+    if diagram:
+        from dti.erd import update_guide
+
+        changed = update_guide(settings.home)
+        _say("docs/analyst-guide.md: diagram " + ("updated" if changed else "already current"))
+        return
+    from dti.docs_site import generate_docs, serve_docs
+    from dti.warehouse import EmbeddedWarehouse
+
+    if settings.embedded_warehouse and not EmbeddedWarehouse(settings).is_running():
+        _fail("the embedded warehouse is not running (dbt docs read its catalog): `dti up`")
+    try:
+        target = generate_docs(settings)
+    except RuntimeError as err:
+        _fail(str(err))
+        return
+    _say(f"dbt docs generated in {target}")
+    if serve:
+        _say(f"serving http://127.0.0.1:{port} (Ctrl-C to stop)")
+        serve_docs(settings, port)
+
+
 @warehouse_app.command("env")
 def warehouse_env_cmd() -> None:
     """Print the DTI_PG_* variables dbt's profile reads: `eval "$(dti warehouse env)"`."""

@@ -242,7 +242,9 @@ def bootstrap(settings: Settings) -> None:
 
         for entity in all_entities():
             conn.execute(raw_table_ddl(entity))
-        _ensure_analyst_role(conn, _analyst_password(settings))
+        from dti.roles import ensure_roles
+
+        ensure_roles(conn, _analyst_password(settings))
 
 
 OPS_DDL = """
@@ -298,24 +300,3 @@ create table if not exists ops.alerts (
     notified text
 );
 """
-
-
-def _ensure_analyst_role(conn: psycopg.Connection, password: str) -> None:
-    exists = conn.execute("select 1 from pg_roles where rolname = %s", (ANALYST_ROLE,)).fetchone()
-    verb = "alter" if exists else "create"
-    conn.execute(
-        f"{verb} role {ANALYST_ROLE} with login password %s".replace("%s", _quote(password))
-    )
-    conn.execute(f"grant connect on database {conn.info.dbname} to {ANALYST_ROLE}")
-    for schema in ("marts", "reference"):
-        conn.execute(f"grant usage on schema {schema} to {ANALYST_ROLE}")
-        conn.execute(f"grant select on all tables in schema {schema} to {ANALYST_ROLE}")
-        conn.execute(
-            f"alter default privileges in schema {schema} grant select on tables to {ANALYST_ROLE}"
-        )
-    conn.execute(f"alter role {ANALYST_ROLE} set statement_timeout = '120s'")
-    conn.execute(f"alter role {ANALYST_ROLE} set default_transaction_read_only = on")
-
-
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
