@@ -72,6 +72,9 @@ def test_number_formats():
     assert vi.change(Decimal("30"), Decimal("31.25"), "percent") == "−1,25 điểm %"
     assert en.change(Decimal("110"), Decimal("100"), "count") == "+10.0%"
     assert en.change(Decimal("1"), None, "count") == "n/a"
+    assert vi.printed(Decimal("33.4"), "percent") == "33,4%"
+    assert en.printed(Decimal("100154"), "count") == "100,154"
+    assert en.printed(None, "count") == ""
     assert vi.period_name("half_year", 2022, 1) == "6 tháng đầu năm 2022"
     assert en.period_name("quarter", 2022, 2) == "Q2 2022"
     with pytest.raises(ValueError):

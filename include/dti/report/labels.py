@@ -213,6 +213,15 @@ class Labels:
             return f"{self.number(value, 2)}%"
         return self.number(value, 0)
 
+    def printed(self, value: Decimal | None, unit: str) -> str:
+        """A published figure at the precision it was printed with (33.4 stays 33,4%)."""
+        if value is None:
+            return ""
+        exponent = Decimal(value).normalize().as_tuple().exponent
+        places = max(0, -exponent) if isinstance(exponent, int) else 0
+        text = self.number(value, places)
+        return f"{text}%" if unit == "percent" else text
+
     def change(self, current: Decimal | None, previous: Decimal | None, unit: str) -> str:
         """Rates: the difference in percentage points; counts: the relative change in %."""
         if current is None or previous is None:
