@@ -84,7 +84,7 @@ def trend_chart(
             f'<line x1="{left}" x2="{left + plot_w}" y1="{_f(gy)}" y2="{_f(gy)}" '
             f'stroke="{LIGHT}"/>'
             f'<text x="{left - 4}" y="{_f(gy + 3)}" text-anchor="end" class="axis">'
-            f"{escape(labels.number(y_max * frac, 0 if y_max >= 10 else 1))}</text>"
+            f"{escape(labels.number(y_max * frac, 0 if (y_max * frac).is_integer() else 1))}</text>"
         )
     for i, (month, _) in enumerate(series.points):
         body.append(

@@ -133,6 +133,14 @@ class Issue:
 
 
 @dataclass(frozen=True)
+class OutlierCount:
+    indicator_code: str
+    province: int
+    district: int
+    commune: int
+
+
+@dataclass(frozen=True)
 class Definition:
     code: str
     pillar: str
@@ -166,6 +174,9 @@ class ReportData:
     late_units_total: int = 0
     issues: list[Issue] = field(default_factory=list)
     issue_counts: dict[str, int] = field(default_factory=dict)
+    issues_listed_total: int = 0
+    """Issues that qualify for the list (before MAX_ISSUES)."""
+    outliers: list[OutlierCount] = field(default_factory=list)
     definitions: list[Definition] = field(default_factory=list)
 
 
@@ -226,7 +237,9 @@ def collect(dsn: str, period: str, lang: str = "vi", province_code: str = "24") 
         if _exists(conn, "marts.source_completeness"):
             data.completeness, data.late_units, data.late_units_total = _completeness(conn, p)
         if _exists(conn, "marts.data_quality_issues"):
-            data.issues, data.issue_counts = _issues(conn, p)
+            data.issues, data.issue_counts, data.outliers, data.issues_listed_total = _issues(
+                conn, p
+            )
         data.definitions = _definitions(conn, lang)
     return data
 
@@ -460,9 +473,14 @@ def _completeness(
     return completeness, units, (late[0][5] if late else 0)
 
 
-def _issues(conn: psycopg.Connection, p: Period) -> tuple[list[Issue], dict[str, int]]:
+def _issues(
+    conn: psycopg.Connection, p: Period
+) -> tuple[list[Issue], dict[str, int], list[OutlierCount], int]:
     params = {"first": p.start, "last": p.end, "limit": MAX_ISSUES}
+    # batch issues one by one; outliers one by one at province and district level only (the
+    # communes' hundreds are counted per indicator in `outliers_by_indicator`)
     where = "interval_first_day <= %(last)s and interval_last_day >= %(first)s"
+    listed = f"{where} and (issue_type <> 'outlier' or area_level <> 'commune')"
     counts = dict(
         conn.execute(
             f"select issue_type, count(*) from marts.data_quality_issues where {where} "
@@ -480,9 +498,9 @@ def _issues(conn: psycopg.Connection, p: Period) -> tuple[list[Issue], dict[str,
                     then 'value ' || round(value, 2) || ', median ' || round(median_value, 2)
                          || ', z ' || round(modified_z, 1)
                     else left(sample, 300) end,
-               is_resolved
+               is_resolved, count(*) over ()
         from marts.data_quality_issues
-        where {where}
+        where {listed}
         order by case issue_type when 'quarantined_batch' then 1 when 'failed_load' then 2
                  when 'rejected_file' then 3 else 4 end,
                  interval_first_day, source, entity
@@ -490,7 +508,21 @@ def _issues(conn: psycopg.Connection, p: Period) -> tuple[list[Issue], dict[str,
         """,
         params,
     ).fetchall()
-    return [Issue(*r) for r in rows], counts
+    by_indicator = conn.execute(
+        f"""
+        select indicator_code,
+               count(*) filter (where area_level = 'province'),
+               count(*) filter (where area_level = 'district'),
+               count(*) filter (where area_level = 'commune')
+        from marts.data_quality_issues
+        where {where} and issue_type = 'outlier'
+        group by indicator_code
+        order by count(*) desc, indicator_code
+        """,
+        params,
+    ).fetchall()
+    outliers = [OutlierCount(c, int(p_), int(d), int(m)) for c, p_, d, m in by_indicator]
+    return [Issue(*r[:9]) for r in rows], counts, outliers, (rows[0][9] if rows else 0)
 
 
 def _definitions(conn: psycopg.Connection, lang: str) -> list[Definition]:

@@ -133,6 +133,19 @@ _LABELS: dict[str, dict[str, str]] = {
     "failed_load": {"vi": "Nạp lỗi", "en": "Failed load"},
     "rejected_file": {"vi": "Tệp bị từ chối", "en": "Rejected file"},
     "outlier": {"vi": "Giá trị bất thường", "en": "Outlier"},
+    "outliers_by_indicator": {
+        "vi": "Giá trị bất thường theo chỉ số",
+        "en": "Outliers by indicator",
+    },
+    "outliers_intro": {
+        "vi": "Số tháng có giá trị bất thường (|z| hiệu chỉnh > 3,5 so với lịch sử của chính địa "
+        "bàn) theo cấp; bảng trên chỉ liệt kê cấp tỉnh và huyện.",
+        "en": "Months with an outlying value (|modified z| > 3.5 against the area's own "
+        "history) by level; the table above lists the province and district ones only.",
+    },
+    "province_level": {"vi": "Tỉnh", "en": "Province"},
+    "district_level": {"vi": "Huyện", "en": "District"},
+    "commune_level": {"vi": "Xã", "en": "Commune"},
     "definitions": {"vi": "4. Định nghĩa chỉ số", "en": "4. Indicator definitions"},
     "definitions_intro": {
         "vi": "Danh mục chỉ số (seed indicator_registry): tử số, mẫu số và văn bản căn cứ.",
