@@ -77,13 +77,14 @@ class Chromium:
             time.sleep(0.2)
         assert pages, f"Chromium opened no page: {targets}"
         self.ws = connect(pages[0]["webSocketDebuggerUrl"], max_size=None, open_timeout=30)
+        self.ws.__enter__()  # websockets wants its connection used as a context manager
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.send(f"{domain}.enable")
         return self
 
     def __exit__(self, *exc) -> None:
         try:
-            self.ws.close()
+            self.ws.__exit__(None, None, None)
         finally:
             self.proc.terminate()
             try:
