@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -137,3 +139,38 @@ def test_report_figures_are_the_marts(h1, reports, browser):
     assert cells[5] == labels.value(before, "percent")
     assert cells[6] == labels.change(now, before, "percent")
     assert browser.evaluate("document.documentElement.lang") == "en"
+
+
+def test_report_dag_writes_the_closed_quarter(h1):
+    """The `report` DAG's run for the quarter that closes on 2022-07-01 (its logical date, the
+    interval's end) waits for nothing (H1 is loaded and built), then writes Q2 and H1 in both
+    languages under DATA_DIR/reports/."""
+    reports = h1.settings.data_dir / "reports"
+    for old in reports.glob("report-2022-*"):
+        old.unlink()
+    script = (
+        "from datetime import datetime\n"
+        "from dti.airflow_runner import run_dag\n"
+        "from dti.config import LOCAL_TZ, load_settings\n"
+        "s = load_settings()\n"
+        "run_dag(s, 'report', logical_date=datetime(2022, 7, 1, tzinfo=LOCAL_TZ),\n"
+        "        logfile=s.local_dir / 'logs' / 'report-dag.log')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=h1.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    log = h1.settings.local_dir / "logs" / "report-dag.log"
+    assert result.returncode == 0, (result.stderr[-3000:], log.read_text()[-3000:])
+    written = sorted(p.name for p in reports.glob("report-2022-*.html"))
+    assert written == [
+        "report-2022-H1-en.html",
+        "report-2022-H1-vi.html",
+        "report-2022-Q2-en.html",
+        "report-2022-Q2-vi.html",
+    ]
+    assert 'data-indicator="DVC_ONLINE_INTAKE_RATE"' in (reports / written[1]).read_text()
