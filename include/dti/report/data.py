@@ -223,6 +223,13 @@ def collect(dsn: str, period: str, lang: str = "vi", province_code: str = "24") 
                     "(`dti run --from ... --to ...`)"
                 )
         data = _header(conn, p, prev, lang, province_code)
+        # Some stocks (the facility registry's) extend past the last load; a period no source
+        # has reached yet would report them alone.
+        if data.data_as_of is not None and p.start > data.data_as_of:
+            raise LookupError(
+                f"the warehouse is loaded up to {data.data_as_of}, before {p.label} starts: "
+                f"load it first (`dti run --from {p.start} --to {p.end} --skip-loaded`)"
+            )
         data.summary, data.without_values = _summary(conn, data)
         if not data.summary:
             raise LookupError(

@@ -29,6 +29,10 @@ _LABELS: dict[str, dict[str, str]] = {
         "vi": "Số liệu tạm tính: kỳ chưa chốt (dti close)",
         "en": "Provisional figures: the period is not closed (dti close)",
     },
+    "partial": {
+        "vi": "Kỳ chưa kết thúc trong dữ liệu: số liệu đến hết ngày {day}.",
+        "en": "The period is not complete in the data: figures up to {day}.",
+    },
     "revisions": {
         "vi": "{n} số liệu đã thay đổi sau khi chốt (xem dti status)",
         "en": "{n} figures changed after the close (see dti status)",
