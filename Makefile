@@ -6,9 +6,9 @@ BIN := $(VENV)/bin
 DEMO_FROM ?= 2022-01-01
 DEMO_TO ?= 2022-06-30
 
-.PHONY: setup run up down test test-fast lint lock clean holidays docs-diagram
+.PHONY: setup run up down test test-fast lint lock clean holidays docs-diagram chromium
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed chromium
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed (set PYTHON=...)"'
@@ -17,6 +17,22 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
+
+# tests/e2e/test_report.py opens the generated report in headless Chromium: install it from the
+# Debian archive when it is missing (root with apt-get only; otherwise say how, and that test is
+# skipped). DTI_CHROMIUM names another Chromium or Chrome binary.
+APT_CHROMIUM = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	-o DPkg::Lock::Timeout=600 chromium >/dev/null
+chromium:
+	@if [ -n "$$DTI_CHROMIUM" ] || command -v chromium >/dev/null || \
+		command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null; then :; \
+	elif [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+		echo "Chromium is missing (the report's browser test needs it): install it as root" \
+			"(apt-get install chromium) or set DTI_CHROMIUM; that test is skipped meanwhile"; \
+	else \
+		echo "installing Chromium from the Debian archive (for the report's browser test)"; \
+		$(APT_CHROMIUM) || { apt-get update -qq >/dev/null && $(APT_CHROMIUM); }; \
+	fi
 
 run: setup
 	$(BIN)/dti up

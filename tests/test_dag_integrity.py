@@ -98,7 +98,7 @@ def test_no_import_errors(parsed):
 
 
 def test_expected_dags(parsed):
-    assert {"nightly_portal", "range_load", "transform"} <= set(parsed["dags"])
+    assert {"nightly_portal", "range_load", "transform", "report"} <= set(parsed["dags"])
 
 
 def test_every_dag_file_parses_in_under_a_second(parsed):
@@ -126,3 +126,11 @@ def test_transform_has_a_task_per_model(parsed):
     tasks = parsed["dags"]["transform"]["tasks"]
     assert any("fct_dossier" in t for t in tasks)
     assert any("indicator_values" in t for t in tasks)
+
+
+def test_report_runs_when_a_quarter_closes(parsed):
+    report = parsed["dags"]["report"]
+    # each run owns a local quarter [first day, first day of the next) and starts as it closes
+    assert "0 0 1 1,4,7,10 *" in report["schedule"]
+    assert "report" in report["tags"] and report["owner"] == "dti-data-team"
+    assert {"periods", "wait_for_data", "write"} <= set(report["tasks"])

@@ -481,6 +481,32 @@ def reopen(
     typer.echo(f"reopened {closure.period} (closed {closed_at:%Y-%m-%d %H:%M})")
 
 
+@app.command()
+def report(
+    period: Annotated[str, typer.Option(help="2022-Q2, 2022-H1 or 2022.")],
+    lang: Annotated[str, typer.Option(help="vi (default) or en labels.")] = "vi",
+    out: Annotated[
+        Path | None,
+        typer.Option(help="The HTML file (default DATA_DIR/reports/report-<period>-<lang>.html)."),
+    ] = None,
+) -> None:
+    """Write the period's report: one self-contained HTML file (summary against targets and the
+    previous period, charts, data quality, definitions), and a PDF beside it when WeasyPrint is
+    installed."""
+    from dti.report import generate
+
+    try:
+        files = generate(_settings(), period, lang=lang, out=out)
+    except (ValueError, LookupError) as err:
+        _fail(str(err))
+        return
+    typer.echo(f"report {period} ({lang}): {files.html}")
+    if files.pdf:
+        typer.echo(f"PDF: {files.pdf}")
+    else:
+        _say(f"  no PDF: {files.pdf_skipped}")
+
+
 def _show_closures(dsn: str) -> None:
     """Closed periods and the revisions of their published figures (for `dti status`)."""
     from dti.periods import closures, revisions
