@@ -280,6 +280,10 @@ def run(
         _fail("give either --date or --from/--to, not both")
     if (from_ is None) != (to is None):
         _fail("a range needs both --from and --to")
+    try:  # refuse to start a production run that could not pseudonymise what it extracts
+        _ = settings.pseudonym_key
+    except RuntimeError as err:
+        _fail(str(err))
     _ensure_up(settings)
     if from_ and to:
         first, last = _day(from_, "--from"), _day(to, "--to")
@@ -511,12 +515,17 @@ def warehouse_url_cmd(
     role: Annotated[
         str, typer.Option(help="admin (loads, dbt) or analyst (read-only marts).")
     ] = "admin",
+    show_password: Annotated[
+        bool, typer.Option(help="Print the password too (for psql, BI tools); else ***.")
+    ] = False,
 ) -> None:
-    """Print the warehouse's libpq URL (for psql, BI tools, dbt)."""
-    from dti.warehouse import warehouse_url
+    """Print the warehouse's libpq URL (for psql, BI tools, dbt), the password masked unless
+    --show-password."""
+    from dti.warehouse import masked_url, warehouse_url
 
     try:
-        typer.echo(warehouse_url(_settings(), role=role))
+        url = warehouse_url(_settings(), role=role)
+        typer.echo(url if show_password else masked_url(url))
     except ValueError as err:
         _fail(str(err))
 

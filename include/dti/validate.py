@@ -338,7 +338,7 @@ class BatchValidator:
                 "for known_procedure_codes land the procedure catalogue (portal/procedures) first"
             )
         params = {k: sorted(v) if isinstance(v, set | frozenset) else v for k, v in params.items()}
-        df = pq.read_table(batch.parquet_path).to_pandas()
+        df, new_fields = contract_frame(batch, entity)
         df = add_derived_columns(df, spec)
         # Pass/fail only first (much cheaper); the details are computed only for a failure.
         result = definition.run(
@@ -371,6 +371,7 @@ class BatchValidator:
             failed=failed,
             result_path=str(result_path),
             duration_ms=int((time.perf_counter() - t0) * 1000),
+            new_fields=new_fields,
         )
         if outcome.success:
             log.info(
@@ -435,9 +436,10 @@ class BatchValidator:
         definition, spec = self._definition(entity.suite_name)
         frames: list[pd.DataFrame] = []
         together: list[LandedBatch] = []
+        new_by_batch: dict[str, list[str]] = {}
         for batch in batches:
             verify_checksum(batch)
-            df = pq.read_table(batch.parquet_path).to_pandas()
+            df, new_by_batch[batch.batch_id] = contract_frame(batch, entity)
             if len(df) != batch.source_total or not self._inside_interval(df, batch, entity):
                 alone(batch)
                 continue
@@ -494,6 +496,7 @@ class BatchValidator:
                 failed=[],
                 result_path=str(result_path),
                 duration_ms=ms // len(together),
+                new_fields=new_by_batch.get(batch.batch_id, []),
             )
         log.info(
             "%s/%s %s: suite %s passed on %d batches together (%d rows, %d ms)",
@@ -560,6 +563,28 @@ def quarantine_batch(
 def _validator(data_dir: Path, suites_directory: Path) -> BatchValidator:
     # One per process: the DAG and range tasks validate many batches and should build GX once.
     return BatchValidator(data_dir, suites_directory)
+
+
+def contract_frame(batch: LandedBatch, entity) -> tuple[pd.DataFrame, list[str]]:
+    """The batch's contract columns as a frame, and the new fields the source added.
+
+    A field the contract does not know stays in the landing zone and is reported (a warning, and
+    ``new_fields`` in the outcome that ops.load_audit keeps); the suite and the load see the
+    contract's columns, so the day still loads. A missing or renamed field is not hidden: the
+    suite's column-list expectation names it and the batch is quarantined."""
+    table = pq.read_table(batch.parquet_path)
+    new = [c for c in table.column_names if c not in entity.field_names]
+    if new:
+        log.warning(
+            "%s: new fields %s landed (kept in %s, not loaded): add them to the contract of "
+            "%s in dti.sources to load them",
+            batch.label,
+            new,
+            batch.parquet_path,
+            entity.qualified_name,
+        )
+        table = table.select([c for c in table.column_names if c in entity.field_names])
+    return table.to_pandas(), new
 
 
 def validate_batch(

@@ -75,6 +75,8 @@ def extract(
     if source.base_url is None or source.token is None:
         raise ValueError(f"source {entity.source!r} has no HTTP API configured (base_url/token)")
     label = f"{entity.source}/{entity.name} {interval.name}"
+    # before the first request: without the key (production) nothing personal is fetched at all
+    key = settings.pseudonym_key if entity.personal else b""
     retries = 0
     for attempt in range(1, REEXTRACT_ATTEMPTS + 1):
         with PagedClient(
@@ -104,7 +106,7 @@ def extract(
         break
     records = result.records
     if entity.personal:
-        records = pseudonymise_records(records, entity.personal, settings.pseudonym_key)
+        records = pseudonymise_records(records, entity.personal, key)
     return Extraction(
         entity=entity,
         interval=interval,
