@@ -160,11 +160,27 @@ def _op_list_values_not_in(df: pd.DataFrame, spec: dict[str, Any], lists: _Lists
     return pd.Series([offending(v) for v in lists(spec["source"])], index=df.index, dtype=object)
 
 
+def _op_impossible_timestamps(df: pd.DataFrame, spec: dict[str, Any], lists: _Lists) -> pd.Series:
+    # The format regex accepts 20220230...: a calendar check names the fields that are no date.
+    out = pd.Series([None] * len(df), index=df.index, dtype=object)
+    for name in spec["sources"]:
+        text = df[name]
+        parsed = pd.to_datetime(text, format=spec.get("format", "%Y%m%d%H%M%S"), errors="coerce")
+        # values not even shaped like a timestamp are the format expectation's to report
+        shaped = text.fillna("").str.fullmatch(spec.get("pattern", r"\d{14}"))
+        bad = shaped & parsed.isna()
+        for i in bad[bad].index:
+            problem = f"{name}={text[i]!r}"
+            out[i] = problem if out[i] is None else f"{out[i]}; {problem}"
+    return out
+
+
 DERIVATIONS: dict[str, Callable[[pd.DataFrame, dict[str, Any], _Lists], pd.Series]] = {
     "to_number": _op_to_number,
     "json_list_errors": _op_json_list_errors,
     "list_min": _op_list_min,
     "list_values_not_in": _op_list_values_not_in,
+    "impossible_timestamps": _op_impossible_timestamps,
 }
 
 
@@ -571,10 +587,11 @@ def contract_frame(batch: LandedBatch, entity) -> tuple[pd.DataFrame, list[str]]
     A field the contract does not know stays in the landing zone and is reported (a warning, and
     ``new_fields`` in the outcome that ops.load_audit keeps); the suite and the load see the
     contract's columns, so the day still loads. A missing or renamed field is not hidden: the
-    suite's column-list expectation names it and the batch is quarantined."""
+    suite's column-list expectation names it (and the new names beside it) and the batch is
+    quarantined."""
     table = pq.read_table(batch.parquet_path)
     new = [c for c in table.column_names if c not in entity.field_names]
-    if new:
+    if new and all(f in table.column_names for f in entity.field_names):
         log.warning(
             "%s: new fields %s landed (kept in %s, not loaded): add them to the contract of "
             "%s in dti.sources to load them",
