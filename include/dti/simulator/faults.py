@@ -21,6 +21,9 @@ What a faulted request gets:
 ``status`` (int or null)
     this HTTP status (e.g. 401, 403, 429, 500, 502, 503, 504) and a JSON error body instead of
     the data. Default 503 when no other fault kind is given, else null.
+``statuses`` (list of int or null)
+    instead of one ``status``: the n-th faulted request gets the n-th of these (cycling), e.g.
+    ``[500, 502, 503]`` for a mixed burst.
 ``retry_after`` (number or null)
     with a ``status``: send ``Retry-After: <ceil(seconds)>``.
 ``timeout_seconds`` (number, default 0)
@@ -44,9 +47,10 @@ What a faulted request gets:
     report ``total`` one higher than the truth (on page >= 2: the total changed mid-extract).
 ``add_fields`` (object), ``drop_fields`` (list), ``rename_fields`` (object old -> new)
     schema drift on every record of the page: a new field, a field missing, a field renamed.
-``set_fields`` (object)
+``set_fields`` (object, or list of objects)
     bad values: these fields of the first ``bad_records`` (default 1) records of the page are set
-    to the given JSON values (a type change, an impossible date, an unknown code...).
+    to the given JSON values (a type change, an impossible date, an unknown code...); a list sets
+    record n of the page from its n-th object (several bad values in one batch).
 ``invalid_utf8`` (bool)
     one byte of the body is replaced by ``0xff`` (text that is not UTF-8).
 
@@ -85,6 +89,7 @@ class FaultPlan:
     duplicate_record_on_page: int | None = None
     wrong_total: bool = False
     paths: list[str] | None = None
+    statuses: list[int] | None = None
     day: str | None = None
     page: int | None = None
     connection_reset: bool = False
@@ -94,7 +99,7 @@ class FaultPlan:
     add_fields: dict[str, Any] | None = None
     drop_fields: list[str] | None = None
     rename_fields: dict[str, str] | None = None
-    set_fields: dict[str, Any] | None = None
+    set_fields: dict[str, Any] | list[dict[str, Any]] | None = None
     bad_records: int = 1
     invalid_utf8: bool = False
     remaining: int = field(default=0, init=False)
@@ -111,6 +116,8 @@ class FaultPlan:
         has_data_fault = any(
             getattr(plan, name) not in (None, False, {}, []) for name in _DATA_FAULTS
         )
+        if plan.statuses:
+            plan.status = plan.statuses[0]
         if (
             plan.status is None
             and "status" not in spec
@@ -119,7 +126,9 @@ class FaultPlan:
             plan.status = 503
         if plan.fail_first < 0 or plan.timeout_seconds < 0 or plan.bad_records < 0:
             raise ValueError("fail_first, timeout_seconds and bad_records must not be negative")
-        if plan.status is not None and not 400 <= plan.status <= 599:
+        if any(
+            s is not None and not 400 <= s <= 599 for s in [plan.status, *(plan.statuses or [])]
+        ):
             raise ValueError("status must be an HTTP error status (400-599)")
         if plan.day is not None and (len(plan.day) != 10 or plan.day[4] != "-"):
             raise ValueError(f"day must be YYYY-MM-DD, got {plan.day!r}")
@@ -174,7 +183,12 @@ class FaultPlan:
                 new.update(self.add_fields or {})
                 out.append(new)
             items = out
-        if self.set_fields:
+        if isinstance(self.set_fields, list):
+            items = [
+                {**item, **self.set_fields[n]} if n < len(self.set_fields) else item
+                for n, item in enumerate(items)
+            ]
+        elif self.set_fields:
             items = [
                 {**item, **self.set_fields} if n < self.bad_records else item
                 for n, item in enumerate(items)
@@ -210,4 +224,6 @@ class FaultState:
                 return None
             plan.remaining -= 1
             plan.served += 1
+            if plan.statuses:
+                plan.status = plan.statuses[(plan.served - 1) % len(plan.statuses)]
             return plan
