@@ -93,7 +93,7 @@ def test_sql_from_configuration_quotes_identifiers(faults, source, name):
         path="/nowhere",
         fields=(SourceField("MaHoSo"), SourceField('col"; drop table x; --')),
         key=("MaHoSo",),
-        mode=EntityMode.INCREMENTAL,
+        mode=EntityMode.SNAPSHOT,
     )
     dsn = warehouse_url(faults.settings)
     tables_before = faults.stack.scalar("select count(*) from information_schema.tables")
