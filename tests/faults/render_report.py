@@ -69,8 +69,9 @@ def main(path: str) -> None:
     t = data["totals"]
     values["totals"] = (
         f"- faults injected: **{t['faults_injected']}**\n"
-        f"- runs: {t['runs']}, of which survived (ended loaded without a rerun): "
-        f"**{t['runs_survived']}**; every other run failed clearly and the next run loaded\n"
+        f"- runs: {t['runs']}, of which survived (completed their load despite the fault): "
+        f"**{t['runs_survived']}**; every other run stopped clearly (quarantine, named error, "
+        "refused as busy) with the earlier rows intact, and the next run loaded the day\n"
         f"- rows lost: **{t['rows_lost']}**\n- rows duplicated: **{t['rows_duplicated']}**"
     )
     out = template
