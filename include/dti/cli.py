@@ -515,17 +515,17 @@ def warehouse_url_cmd(
     role: Annotated[
         str, typer.Option(help="admin (loads, dbt) or analyst (read-only marts).")
     ] = "admin",
-    show_password: Annotated[
-        bool, typer.Option(help="Print the password too (for psql, BI tools); else ***.")
+    masked: Annotated[
+        bool, typer.Option(help="Show the password as *** (to paste in a log).")
     ] = False,
 ) -> None:
-    """Print the warehouse's libpq URL (for psql, BI tools, dbt), the password masked unless
-    --show-password."""
+    """Print the warehouse's libpq URL (for psql, BI tools, dbt): the one command that hands the
+    password out on purpose; everything else prints URLs masked (dti.warehouse.masked_url)."""
     from dti.warehouse import masked_url, warehouse_url
 
     try:
         url = warehouse_url(_settings(), role=role)
-        typer.echo(url if show_password else masked_url(url))
+        typer.echo(masked_url(url) if masked else url)
     except ValueError as err:
         _fail(str(err))
 
