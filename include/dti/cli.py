@@ -280,6 +280,10 @@ def run(
         _fail("give either --date or --from/--to, not both")
     if (from_ is None) != (to is None):
         _fail("a range needs both --from and --to")
+    try:  # refuse to start a production run that could not pseudonymise what it extracts
+        _ = settings.pseudonym_key
+    except RuntimeError as err:
+        _fail(str(err))
     _ensure_up(settings)
     if from_ and to:
         first, last = _day(from_, "--from"), _day(to, "--to")
@@ -537,12 +541,17 @@ def warehouse_url_cmd(
     role: Annotated[
         str, typer.Option(help="admin (loads, dbt) or analyst (read-only marts).")
     ] = "admin",
+    masked: Annotated[
+        bool, typer.Option(help="Show the password as *** (to paste in a log).")
+    ] = False,
 ) -> None:
-    """Print the warehouse's libpq URL (for psql, BI tools, dbt)."""
-    from dti.warehouse import warehouse_url
+    """Print the warehouse's libpq URL (for psql, BI tools, dbt): the one command that hands the
+    password out on purpose; everything else prints URLs masked (dti.warehouse.masked_url)."""
+    from dti.warehouse import masked_url, warehouse_url
 
     try:
-        typer.echo(warehouse_url(_settings(), role=role))
+        url = warehouse_url(_settings(), role=role)
+        typer.echo(masked_url(url) if masked else url)
     except ValueError as err:
         _fail(str(err))
 

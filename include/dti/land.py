@@ -155,6 +155,9 @@ def land(settings: Settings, extraction: Extraction) -> LandedBatch:
             "content_sha256": content,
             "landed_at": datetime.now(UTC).isoformat(),
             "pseudonymised_fields": sorted(entity.personal),
+            # what the extraction survived (docs/reliability.md)
+            "http_retries": extraction.retries,
+            "reextractions": extraction.reextractions,
         }
         (tmp / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
         _replace_dir(tmp, final)

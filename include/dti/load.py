@@ -106,6 +106,9 @@ def ensure_tables(conn: psycopg.Connection, entity: SourceEntity) -> None:
 
 def _read_table(batch: LandedBatch, entity: SourceEntity) -> pa.Table:
     table = pq.read_table(batch.parquet_path)
+    if any(c not in entity.field_names for c in table.column_names):
+        # new fields the source added: landed and reported by validation, not loaded
+        table = table.select([c for c in table.column_names if c in entity.field_names])
     columns = table.column_names
     if list(columns) != list(entity.field_names):
         missing = [f for f in entity.field_names if f not in columns]

@@ -179,6 +179,8 @@ class ValidationOutcome:
     """The validation result JSON (under ``DATA_DIR/gx/validations``)."""
     duration_ms: int
     quarantine_path: str | None = None
+    new_fields: list[str] = field(default_factory=list)
+    """Fields the source sent that the contract does not know: landed, reported, not loaded."""
 
     @property
     def status(self) -> str:

@@ -134,7 +134,9 @@ def up(settings: Settings) -> list[str]:
         SimulatorProcess(settings).start()
         done.append(f"simulator: {settings.effective_portal_url}")
     else:
-        done.append(f"portal: {settings.portal_url} (not started here)")
+        from dti.warehouse import masked_url
+
+        done.append(f"portal: {masked_url(settings.portal_url)} (not started here)")
     return done
 
 

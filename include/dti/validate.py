@@ -160,11 +160,27 @@ def _op_list_values_not_in(df: pd.DataFrame, spec: dict[str, Any], lists: _Lists
     return pd.Series([offending(v) for v in lists(spec["source"])], index=df.index, dtype=object)
 
 
+def _op_impossible_timestamps(df: pd.DataFrame, spec: dict[str, Any], lists: _Lists) -> pd.Series:
+    # The format regex accepts 20220230...: a calendar check names the fields that are no date.
+    out = pd.Series([None] * len(df), index=df.index, dtype=object)
+    for name in spec["sources"]:
+        text = df[name]
+        parsed = pd.to_datetime(text, format=spec.get("format", "%Y%m%d%H%M%S"), errors="coerce")
+        # values not even shaped like a timestamp are the format expectation's to report
+        shaped = text.fillna("").str.fullmatch(spec.get("pattern", r"\d{14}"))
+        bad = shaped & parsed.isna()
+        for i in bad[bad].index:
+            problem = f"{name}={text[i]!r}"
+            out[i] = problem if out[i] is None else f"{out[i]}; {problem}"
+    return out
+
+
 DERIVATIONS: dict[str, Callable[[pd.DataFrame, dict[str, Any], _Lists], pd.Series]] = {
     "to_number": _op_to_number,
     "json_list_errors": _op_json_list_errors,
     "list_min": _op_list_min,
     "list_values_not_in": _op_list_values_not_in,
+    "impossible_timestamps": _op_impossible_timestamps,
 }
 
 
@@ -338,7 +354,7 @@ class BatchValidator:
                 "for known_procedure_codes land the procedure catalogue (portal/procedures) first"
             )
         params = {k: sorted(v) if isinstance(v, set | frozenset) else v for k, v in params.items()}
-        df = pq.read_table(batch.parquet_path).to_pandas()
+        df, new_fields = contract_frame(batch, entity)
         df = add_derived_columns(df, spec)
         # Pass/fail only first (much cheaper); the details are computed only for a failure.
         result = definition.run(
@@ -371,6 +387,7 @@ class BatchValidator:
             failed=failed,
             result_path=str(result_path),
             duration_ms=int((time.perf_counter() - t0) * 1000),
+            new_fields=new_fields,
         )
         if outcome.success:
             log.info(
@@ -435,9 +452,10 @@ class BatchValidator:
         definition, spec = self._definition(entity.suite_name)
         frames: list[pd.DataFrame] = []
         together: list[LandedBatch] = []
+        new_by_batch: dict[str, list[str]] = {}
         for batch in batches:
             verify_checksum(batch)
-            df = pq.read_table(batch.parquet_path).to_pandas()
+            df, new_by_batch[batch.batch_id] = contract_frame(batch, entity)
             if len(df) != batch.source_total or not self._inside_interval(df, batch, entity):
                 alone(batch)
                 continue
@@ -494,6 +512,7 @@ class BatchValidator:
                 failed=[],
                 result_path=str(result_path),
                 duration_ms=ms // len(together),
+                new_fields=new_by_batch.get(batch.batch_id, []),
             )
         log.info(
             "%s/%s %s: suite %s passed on %d batches together (%d rows, %d ms)",
@@ -560,6 +579,29 @@ def quarantine_batch(
 def _validator(data_dir: Path, suites_directory: Path) -> BatchValidator:
     # One per process: the DAG and range tasks validate many batches and should build GX once.
     return BatchValidator(data_dir, suites_directory)
+
+
+def contract_frame(batch: LandedBatch, entity) -> tuple[pd.DataFrame, list[str]]:
+    """The batch's contract columns as a frame, and the new fields the source added.
+
+    A field the contract does not know stays in the landing zone and is reported (a warning, and
+    ``new_fields`` in the outcome that ops.load_audit keeps); the suite and the load see the
+    contract's columns, so the day still loads. A missing or renamed field is not hidden: the
+    suite's column-list expectation names it (and the new names beside it) and the batch is
+    quarantined."""
+    table = pq.read_table(batch.parquet_path)
+    new = [c for c in table.column_names if c not in entity.field_names]
+    if new and all(f in table.column_names for f in entity.field_names):
+        log.warning(
+            "%s: new fields %s landed (kept in %s, not loaded): add them to the contract of "
+            "%s in dti.sources to load them",
+            batch.label,
+            new,
+            batch.parquet_path,
+            entity.qualified_name,
+        )
+        table = table.select([c for c in table.column_names if c in entity.field_names])
+    return table.to_pandas(), new
 
 
 def validate_batch(

@@ -58,6 +58,20 @@ def warehouse_url(settings: Settings, role: str | None = None) -> str:
     return f"postgresql://{user}:{quote(password, safe='')}@{host}:{port}/{database}"
 
 
+def masked_url(url: str) -> str:
+    """``url`` with its password replaced by ``***``: how connection URLs are printed and logged."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if ":" in host:  # an IPv6 literal
+        host = f"[{host}]"
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def _superuser_password(settings: Settings) -> str:
     return _local_secret(settings.secrets_dir / "warehouse.password")
 

@@ -98,3 +98,48 @@ def test_faults_at_start(world):
     with TestClient(app, headers=AUTH) as c:
         assert c.get(AGENCIES).status_code == 500
         assert c.get(AGENCIES).status_code == 200
+
+
+def test_page_shifting_faults_per_day_and_page(client):
+    params = {"updated_from": "20220315000000", "updated_to": "20220316000000", "page_size": 500}
+    p1 = client.get(DOSSIERS, params={**params, "page": 1}).json()
+    p2 = client.get(DOSSIERS, params={**params, "page": 2}).json()
+    p3 = client.get(DOSSIERS, params={**params, "page": 3}).json()
+    other_day = {**params, "updated_from": "20220314000000", "updated_to": "20220315000000"}
+    plan = {"fail_first": 1, "page": 2, "day": "2022-03-15", "paths": [DOSSIERS]}
+    client.post("/_sim/faults", json={**plan, "repeat_previous_page": True})
+    assert client.get(DOSSIERS, params={**other_day, "page": 2}).status_code == 200  # not matched
+    assert client.get(DOSSIERS, params={**params, "page": 1}).json() == p1  # page 1: not matched
+    assert client.get(DOSSIERS, params={**params, "page": 2}).json()["items"] == p1["items"]
+    client.post("/_sim/faults", json={**plan, "skip_page": True})
+    assert client.get(DOSSIERS, params={**params, "page": 2}).json()["items"] == p3["items"]
+    client.post("/_sim/faults", json={**plan, "change_record": True})
+    changed = client.get(DOSSIERS, params={**params, "page": 2}).json()["items"]
+    assert changed[:-1] == p2["items"] and changed[-1]["MaHoSo"] == p1["items"][0]["MaHoSo"]
+    assert changed[-1]["NgayCapNhat"] > p1["items"][0]["NgayCapNhat"]
+    assert client.get("/_sim/faults").json()["plan"]["served"] == 1
+
+
+def test_schema_drift_bad_values_and_broken_bodies(client):
+    params = {"updated_from": "20220315000000", "updated_to": "20220316000000", "page_size": 50}
+    plan = {"fail_first": 1, "paths": [DOSSIERS]}
+    client.post(
+        "/_sim/faults",
+        json={
+            **plan,
+            "add_fields": {"Moi": 1},
+            "drop_fields": ["MaTTHC"],
+            "rename_fields": {"NgayTiepNhan": "NgayTN"},
+            "set_fields": {"NgayHenTra": "20220230000000"},
+        },
+    )
+    items = client.get(DOSSIERS, params=params).json()["items"]
+    assert all(i["Moi"] == 1 and "MaTTHC" not in i and "NgayTN" in i for i in items)
+    assert [i["NgayHenTra"] for i in items].count("20220230000000") == 1
+    client.post("/_sim/faults", json={**plan, "invalid_utf8": True})
+    raw = client.get(DOSSIERS, params=params).content
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    client.post("/_sim/faults", json={**plan, "connection_reset": True})
+    with pytest.raises(Exception):  # noqa: B017 - the test client surfaces the dropped body
+        client.get(DOSSIERS, params=params)

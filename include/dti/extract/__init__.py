@@ -7,7 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from dti.extract.http import PagedClient, SourceError
+from dti.extract.http import (
+    PagedClient,
+    RepeatedRecordError,
+    SourceError,
+    SourceTotalMismatch,
+)
 from dti.pseudonymise import pseudonymise_records
 from dti.records import Interval
 from dti.sources import EntityMode, SourceEntity, get_source
@@ -33,6 +38,16 @@ class Extraction:
     finished_at: datetime
     files: list[dict[str, Any]] = field(default_factory=list)
     """File-drop entities: the period's files and what became of each (dti.extract.files)."""
+    retries: int = 0
+    """HTTP requests retried (5xx, 429, timeouts, resets) while extracting."""
+    reextractions: int = 0
+    """Times the whole interval was read again because its pages did not add up."""
+
+
+# A paging inconsistency (a page repeated or missing, the total or a record changing while the
+# client pages) usually means the source changed under the client: reading the whole interval
+# again gives a consistent snapshot. Twice in a row is reported, never loaded.
+REEXTRACT_ATTEMPTS = 2
 
 
 def interval_params(entity: SourceEntity, interval: Interval) -> dict[str, str]:
@@ -60,24 +75,38 @@ def extract(
     if source.base_url is None or source.token is None:
         raise ValueError(f"source {entity.source!r} has no HTTP API configured (base_url/token)")
     label = f"{entity.source}/{entity.name} {interval.name}"
-    with PagedClient(
-        source.base_url(settings),
-        source.token(settings),
-        source=entity.source,
-        page_size=settings.http_page_size,
-        timeout=settings.http_timeout,
-        retries=settings.http_retries,
-        backoff_base=backoff_base,
-    ) as client:
-        result = client.fetch_all(
-            entity.path,
-            interval_params(entity, interval),
-            record_key=entity.record_key,
-            label=label,
-        )
+    # before the first request: without the key (production) nothing personal is fetched at all
+    key = settings.pseudonym_key if entity.personal else b""
+    retries = 0
+    for attempt in range(1, REEXTRACT_ATTEMPTS + 1):
+        with PagedClient(
+            source.base_url(settings),
+            source.token(settings),
+            source=entity.source,
+            page_size=settings.http_page_size,
+            timeout=settings.http_timeout,
+            retries=settings.http_retries,
+            backoff_base=backoff_base,
+        ) as client:
+            try:
+                result = client.fetch_all(
+                    entity.path,
+                    interval_params(entity, interval),
+                    record_key=entity.record_key,
+                    label=label,
+                )
+            except (SourceTotalMismatch, RepeatedRecordError) as exc:
+                if attempt == REEXTRACT_ATTEMPTS:
+                    raise type(exc)(
+                        f"{exc} (the interval was read {attempt} times and never added up)"
+                    ) from exc
+                log.warning("%s: %s; reading the whole interval again", label, exc)
+                continue
+        retries += result.retries
+        break
     records = result.records
     if entity.personal:
-        records = pseudonymise_records(records, entity.personal, settings.pseudonym_key)
+        records = pseudonymise_records(records, entity.personal, key)
     return Extraction(
         entity=entity,
         interval=interval,
@@ -86,6 +115,8 @@ def extract(
         pages=result.pages,
         started_at=result.started_at,
         finished_at=result.finished_at,
+        retries=retries,
+        reextractions=attempt - 1,
     )
 
 

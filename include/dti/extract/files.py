@@ -9,8 +9,9 @@ period from its files:
 
 * each file is checksummed (sha256); a file whose content is already among the period's files is
   a ``duplicate``: logged, archived aside, never loaded twice;
-* a unit that sends a different file for the same period replaces its earlier one (the newest by
-  arrival time wins); the earlier is kept aside as ``replaced``;
+* a unit that sends a different file for the same period replaces its earlier one (the newest
+  readable one by arrival time wins; an unreadable re-send does not take the earlier good file's
+  place); the earlier is kept aside as ``replaced``;
 * each remaining file is parsed by the entity's parser; a file it cannot read (truncated XML,
   missing header, empty) is ``rejected``: moved to ``DATA_DIR/quarantine/files/`` with the
   reason beside it, while the period's other files load;
@@ -242,52 +243,63 @@ def read_period(settings: Settings, entity: SourceEntity, period: Interval) -> P
             )
             continue
         by_sha[cand.unit, sha] = cand
-    latest: dict[str, tuple[str, _Candidate]] = {}
+    # Per unit the latest readable file wins: a re-send that cannot be read (truncated, corrupt,
+    # empty) is rejected and the unit's earlier good file stays loaded, so a damaged late file
+    # never takes away rows already loaded.
+    by_unit: dict[str, list[tuple[str, _Candidate]]] = {}
     for (_unit, sha), cand in by_sha.items():
-        kept = latest.get(cand.unit)
-        if kept is None or (cand.mtime, cand.path.name) > (kept[1].mtime, kept[1].path.name):
-            if kept is not None:
-                files.append(_replaced(kept[0], kept[1], cand))
-            latest[cand.unit] = (sha, cand)
-        else:
-            files.append(_replaced(sha, cand, kept[1]))
+        by_unit.setdefault(cand.unit, []).append((sha, cand))
     parse = _resolve(spec.parser)
     records: list[dict[str, Any]] = []
-    for unit in sorted(latest):
-        sha, cand = latest[unit]
-        try:
-            rows = _parse(parse, cand.path, sha)
-        except Exception as exc:  # a file it cannot read is rejected, the others load
-            reason = str(exc) if isinstance(exc, FileRejected) else f"{type(exc).__name__}: {exc}"
-            log.warning(
-                "%s %s: %s rejected: %s", entity.qualified_name, period.name, cand.path.name, reason
-            )
+    for unit in sorted(by_unit):
+        newest_first = sorted(
+            by_unit[unit], key=lambda sc: (sc[1].mtime, sc[1].path.name), reverse=True
+        )
+        chosen: _Candidate | None = None
+        for sha, cand in newest_first:
+            if chosen is not None:
+                files.append(_replaced(sha, cand, chosen))
+                continue
+            try:
+                rows = _parse(parse, cand.path, sha)
+            except Exception as exc:  # a file it cannot read is rejected, the others load
+                reason = (
+                    str(exc) if isinstance(exc, FileRejected) else f"{type(exc).__name__}: {exc}"
+                )
+                log.warning(
+                    "%s %s: %s rejected: %s",
+                    entity.qualified_name,
+                    period.name,
+                    cand.path.name,
+                    reason,
+                )
+                files.append(
+                    ReceivedFile(
+                        cand.path.name,
+                        unit,
+                        sha,
+                        _utc(cand.mtime),
+                        "rejected",
+                        0,
+                        reason,
+                        str(cand.path),
+                    )
+                )
+                continue
+            records.extend(rows)
             files.append(
                 ReceivedFile(
                     cand.path.name,
                     unit,
                     sha,
                     _utc(cand.mtime),
-                    "rejected",
-                    0,
-                    reason,
+                    "loaded",
+                    len(rows),
+                    None,
                     str(cand.path),
                 )
             )
-            continue
-        records.extend(rows)
-        files.append(
-            ReceivedFile(
-                cand.path.name,
-                unit,
-                sha,
-                _utc(cand.mtime),
-                "loaded",
-                len(rows),
-                None,
-                str(cand.path),
-            )
-        )
+            chosen = cand
     received = {f.unit for f in files}
     if spec.expected_units:
         for unit in sorted(set(_resolve(spec.expected_units)(settings)) - received):

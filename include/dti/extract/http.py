@@ -87,13 +87,17 @@ def _retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-def _what_to_check(status: int) -> str:
+def _what_to_check(status: int, source: str = "portal") -> str:
+    setting = f"DTI_{source.upper()}"
     if status == 401:
-        return "the token was refused: check the source's token setting (DTI_PORTAL_TOKEN)"
+        return f"the token was refused: check the source's token setting ({setting}_TOKEN)"
     if status == 403:
-        return "the token has no right to this endpoint: ask the source operator to grant it"
+        return (
+            f"the token ({setting}_TOKEN) has no right to this endpoint: ask the source "
+            "operator to grant it"
+        )
     if status == 404:
-        return "the endpoint does not exist: check the source URL setting (DTI_PORTAL_URL) and path"
+        return f"the endpoint does not exist: check the source URL setting ({setting}_URL) and path"
     if status in (400, 422):
         return "the source rejected the query parameters: check the interval and page_size"
     return "a client error the pipeline cannot retry: check the request against the source contract"
@@ -107,7 +111,7 @@ class PagedClient:
         base_url: str,
         token: str,
         *,
-        source: str = "source",
+        source: str = "portal",
         page_size: int = 1000,
         timeout: float = 60.0,
         retries: int = 5,
@@ -173,7 +177,7 @@ class PagedClient:
                     cls = SourceAuthError if status in (401, 403) else SourceHTTPError
                     raise cls(
                         f"{label}: HTTP {status} from {response.request.url.copy_with(query=None)}"
-                        f" — {_what_to_check(status)}. Body: {response.text[:200]!r}",
+                        f" — {_what_to_check(status, self.source)}. Body: {response.text[:200]!r}",
                         status,
                     )
                 problem = f"HTTP {status}"

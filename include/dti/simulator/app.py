@@ -30,9 +30,9 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
-from .faults import FaultState
+from .faults import FaultPlan, FaultState
 from .portal import YEARS, PortalWorld
 from .worktime import parse_ts
 
@@ -47,6 +47,43 @@ def _json(body, status_code: int = 200, headers: dict | None = None) -> Response
     return Response(
         orjson.dumps(body), status_code=status_code, media_type="application/json", headers=headers
     )
+
+
+def _parsed(items: list) -> list[dict]:
+    return [orjson.loads(i) if isinstance(i, str | bytes) else i for i in items]
+
+
+def _faulted_page(
+    plan: FaultPlan,
+    page: int,
+    page_size: int,
+    total: int,
+    items: list,
+    fetch_page: Callable[[int], tuple[int, list]] | None,
+) -> Response:
+    """The page with the plan's data faults (dti.simulator.faults) applied."""
+
+    def neighbour(p: int) -> list[dict]:
+        # routers that give no fetch_page: the page-shifting faults serve an empty page
+        return _parsed(fetch_page(p)[1]) if fetch_page is not None and p >= 1 else []
+
+    items = plan.alter_items(_parsed(items), page, neighbour)
+    if plan.wrong_total:
+        total += 1
+    body = orjson.dumps({"total": total, "page": page, "page_size": page_size, "items": items})
+    if plan.invalid_utf8:
+        # a letter of the first item becomes a lone 0xff byte: the body is no longer UTF-8
+        at = body.find(b'"items":[') + 12
+        if 0 < at < len(body):
+            body = body[:at] + b"\xff" + body[at + 1 :]
+    if plan.connection_reset:
+
+        async def cut_short():
+            yield body[: len(body) // 2]
+            raise ConnectionResetError("simulated connection reset mid-response")
+
+        return StreamingResponse(cut_short(), media_type="application/json")
+    return Response(body, media_type="application/json")
 
 
 # The other source systems' HTTP faces: "module:function" names, each function(SimContext) ->
@@ -64,9 +101,10 @@ class SimContext:
 
     auth: Any
     """A FastAPI dependency: ``_: Annotated[None, Depends(ctx.auth)]`` requires the token."""
-    serve_page: Callable[[Request, int, int, Callable[[], tuple[int, list]]], Response]
-    """``serve_page(request, page, page_size, fetch)`` → the paged body, faults applied;
-    ``fetch()`` returns (total, items of the page)."""
+    serve_page: Callable[..., Response]
+    """``serve_page(request, page, page_size, fetch, fetch_page=None)`` → the paged body,
+    faults applied; ``fetch()`` returns (total, items of the page), ``fetch_page(p)`` those of
+    page p (for the page-shifting faults)."""
     snapshot: Callable[[list[dict], int, int], tuple[int, list[dict]]]
     """``snapshot(records, page, page_size)`` → (total, the page's records)."""
     seed: int
@@ -126,13 +164,15 @@ def create_app(
     PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 
     def serve_page(
-        request: Request, page: int, page_size: int, fetch: Callable[[], tuple[int, list]]
+        request: Request,
+        page: int,
+        page_size: int,
+        fetch: Callable[[], tuple[int, list]],
+        fetch_page: Callable[[int], tuple[int, list]] | None = None,
     ) -> Response:
-        plan = fault_state.take(request.url.path)
+        plan = fault_state.take(request.url.path, dict(request.query_params))
         if plan is not None:
-            log.info(
-                "portal simulator: fault on %s page %s: %s", request.url.path, page, plan.describe()
-            )
+            log.info("simulator: fault on %s page %s: %s", request.url.path, page, plan.describe())
             if plan.timeout_seconds:
                 time.sleep(plan.timeout_seconds)
             if plan.status is not None:
@@ -144,10 +184,7 @@ def create_app(
                 )
         total, items = fetch()
         if plan is not None:
-            if plan.wrong_total:
-                total += 1
-            if plan.duplicate_record_on_page == page and items:
-                items = [*items, items[0]]
+            return _faulted_page(plan, page, page_size, total, items, fetch_page)
         if items and isinstance(items[0], str):  # dossier records arrive as ready JSON text
             head = orjson.dumps({"total": total, "page": page, "page_size": page_size})[:-1]
             return Response(
@@ -176,7 +213,11 @@ def create_app(
         request: Request, _: Auth, page: Page = 1, page_size: PageSize = DEFAULT_PAGE_SIZE
     ) -> Response:
         return serve_page(
-            request, page, page_size, lambda: snapshot(world.agency_records(), page, page_size)
+            request,
+            page,
+            page_size,
+            lambda: snapshot(world.agency_records(), page, page_size),
+            lambda p: snapshot(world.agency_records(), p, page_size),
         )
 
     @app.get("/portal/api/v1/procedures")
@@ -184,7 +225,11 @@ def create_app(
         request: Request, _: Auth, page: Page = 1, page_size: PageSize = DEFAULT_PAGE_SIZE
     ) -> Response:
         return serve_page(
-            request, page, page_size, lambda: snapshot(world.procedure_records(), page, page_size)
+            request,
+            page,
+            page_size,
+            lambda: snapshot(world.procedure_records(), page, page_size),
+            lambda p: snapshot(world.procedure_records(), p, page_size),
         )
 
     @app.get("/portal/api/v1/dossiers")
@@ -203,7 +248,11 @@ def create_app(
         if t_from >= t_to:
             raise HTTPException(status_code=422, detail="updated_from must be before updated_to")
         return serve_page(
-            request, page, page_size, lambda: world.page_json(t_from, t_to, page, page_size)
+            request,
+            page,
+            page_size,
+            lambda: world.page_json(t_from, t_to, page, page_size),
+            lambda p: world.page_json(t_from, t_to, p, page_size) if p >= 1 else (0, []),
         )
 
     @app.post("/_sim/inbox/deliver")
