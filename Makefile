@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DEMO_FROM ?= 2022-01-01
 DEMO_TO ?= 2022-06-30
 
-.PHONY: setup run up down test test-fast lint lock clean holidays
+.PHONY: setup run up down test test-fast lint lock clean holidays bench
 
 setup: $(VENV)/.installed
 
@@ -51,3 +51,13 @@ lock:
 
 clean: down
 	rm -rf .local dbt_project/target dbt_project/logs
+
+# Benchmarks (not part of `make test`): its own stack in a temporary .local; writes
+# docs/benchmarks.md and bench/results.json. dlt and py-spy go into their own environment
+# (.venv/bench); without them the dlt figures and the profile are skipped with a note.
+BENCH_ARGS ?=
+bench: setup
+	-$(BIN)/uv venv --quiet --python $(BIN)/python $(VENV)/bench && \
+		$(BIN)/uv pip install --quiet --python $(VENV)/bench/bin/python -r bench/requirements.txt \
+		|| echo "bench/requirements.txt could not be installed: dlt and the profile are skipped"
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
