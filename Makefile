@@ -57,7 +57,7 @@ clean: down
 # (.venv/bench); without them the dlt figures and the profile are skipped with a note.
 BENCH_ARGS ?=
 bench: setup
-	-$(BIN)/uv venv --quiet --python $(BIN)/python $(VENV)/bench && \
+	-(test -x $(VENV)/bench/bin/python || $(BIN)/uv venv --quiet --python $(BIN)/python $(VENV)/bench) && \
 		$(BIN)/uv pip install --quiet --python $(VENV)/bench/bin/python -r bench/requirements.txt \
 		|| echo "bench/requirements.txt could not be installed: dlt and the profile are skipped"
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

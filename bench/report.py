@@ -203,8 +203,11 @@ def _stage_table(run: dict) -> list[str]:
     return lines
 
 
-def render_markdown(results: dict[str, Any], charts: dict[str, str]) -> str:
-    """docs/benchmarks.md from the results; ``charts`` maps chart name to its file name."""
+def render_markdown(
+    results: dict[str, Any], charts: dict[str, str], analysis: str | None = None
+) -> str:
+    """docs/benchmarks.md from the results; ``charts`` maps chart name to its file name;
+    ``analysis`` (bench/analysis.md, written by hand) is appended as is."""
     meta = results.get("meta", {})
     out = [
         "# Benchmarks",
@@ -364,6 +367,8 @@ def render_markdown(results: dict[str, Any], charts: dict[str, str]) -> str:
     if notes:
         out += ["", "## Notes, profiles and what limits the missed targets", ""]
         out += [f"- {n}" for n in notes]
+    if analysis:
+        out += ["", analysis.strip()]
     return "\n".join(out) + "\n"
 
 
@@ -412,7 +417,9 @@ def charts_for(results: dict[str, Any]) -> dict[str, tuple[str, str]]:
     return charts
 
 
-def write_report(results: dict[str, Any], docs_dir: Path, json_path: Path) -> Path:
+def write_report(
+    results: dict[str, Any], docs_dir: Path, json_path: Path, analysis_path: Path | None = None
+) -> Path:
     """Write the JSON, the SVG charts and the markdown page; returns the page's path."""
     results = dict(results)
     results["targets"] = [asdict(v) for v in judge(results)]
@@ -424,5 +431,8 @@ def write_report(results: dict[str, Any], docs_dir: Path, json_path: Path) -> Pa
         (docs_dir / file_name).write_text(svg, "utf-8")
         names[name] = file_name
     page = docs_dir / "benchmarks.md"
-    page.write_text(render_markdown(results, names), "utf-8")
+    analysis = (
+        analysis_path.read_text("utf-8") if analysis_path and analysis_path.is_file() else None
+    )
+    page.write_text(render_markdown(results, names, analysis), "utf-8")
     return page

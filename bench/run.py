@@ -84,15 +84,6 @@ _VALIDATED = re.compile(r"(\w+) \S+/(\w+): (\d+) intervals validated in (\d+)s")
 _LOADED = re.compile(r"(\w+) \S+/(\w+): (\d+) intervals loaded in (\d+)s")
 
 
-def _new_logs(settings, since: datetime) -> str:
-    logs = settings.local_dir / "logs"
-    text = []
-    for path in sorted(logs.glob("*.log")) if logs.is_dir() else []:
-        if path.stat().st_mtime >= since.timestamp() - 1:
-            text.append(path.read_text(errors="replace"))
-    return "\n".join(text)
-
-
 def _manifest_extract_seconds(settings, since: datetime) -> dict[str, float]:
     """Sum of the batches' own extract durations (manifest timestamps) per source."""
     out: dict[str, float] = {}
@@ -115,7 +106,8 @@ def stage_figures(stack: Stack, run: dict, workers: int) -> dict[str, Any]:
     """Per-source stage seconds of a `dti run` range from the Airflow logs, the manifests and
     ops.load_audit; dbt build seconds from dti's own output."""
     since = run["started"]
-    text = _new_logs(stack.settings, since)
+    # dti echoes the range DAG's progress lines once (its Airflow log file holds them twice)
+    text = run["output"]
     sources: dict[str, dict[str, float]] = {}
 
     def add(source: str, key: str, value: float) -> None:
@@ -630,7 +622,17 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="keep the sections of an earlier results.json not run this time",
     )
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="only rewrite docs/benchmarks.md from results.json (after editing bench/analysis.md)",
+    )
     args = parser.parse_args(argv)
+    if args.report_only:
+        results = json.loads(args.out.read_text())
+        results.pop("targets", None)
+        print(f"wrote {_save(results, args)}")
+        return 0
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     only = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(only) - set(SECTIONS)
@@ -662,42 +664,48 @@ def main(argv: list[str] | None = None) -> int:
             if run["rc"] != 0:
                 notes.append(f"the H1 run failed (rc {run['rc']}): {run['output'][-500:]}")
             _save(results, args)
-            batch = table = None
-            if "loader" in only or "alternatives" in only:
-                results["loader"], batch, table = bench_loader(stack, work, args.rows, args.repeats)
+            state: dict[str, Any] = {}
+
+            def loader() -> None:
+                results["loader"], state["batch"], state["table"] = bench_loader(
+                    stack, work, args.rows, args.repeats
+                )
+                _save(results, args)
                 if results["loader"]["speed_vs_copy"] < 0.9:
-                    profile = profile_loader(work, batch, warehouse_url(stack.settings))
+                    profile = profile_loader(work, state["batch"], warehouse_url(stack.settings))
                     _cleanup_bench_rows(stack)
                     if profile:
                         results["loader"]["profile"] = profile
-                _save(results, args)
-            if "alternatives" in only and table is not None:
-                results["alternatives"] = bench_alternatives(stack, work, table, args.sample)
-                _save(results, args)
-            table = None
-            if "nightly" in only or "incremental" in only:
-                results["nightly"], dags = bench_nightly(stack, work, args.nightly_day)
-                _save(results, args)
-                if "incremental" in only:
-                    full = timed_dti(stack, work, "full-refresh", "transform", "--full-refresh")
-                    built = re.findall(r"built in ([\d.]+)s", full["output"])
-                    inc_s = (dags.get("transform") or {}).get("wall_s")
-                    full_s = float(built[-1]) if built else full["wall_s"]
-                    results["incremental"] = {
-                        "incremental_s": inc_s,
-                        "full_refresh_s": full_s,
-                        "ratio": round(inc_s / full_s, 3) if inc_s and full_s else None,
-                        "note": "Both through the transform DAG (`dti transform`), so each "
-                        "includes the same Airflow and Cosmos start-up.",
-                    }
-                    _save(results, args)
-            if "year" in only:
+
+            def alternatives() -> None:
+                if state.get("table") is not None:
+                    results["alternatives"] = bench_alternatives(
+                        stack, work, state.pop("table"), args.sample
+                    )
+
+            def nightly() -> None:
+                results["nightly"], state["dags"] = bench_nightly(stack, work, args.nightly_day)
+
+            def incremental() -> None:
+                full = timed_dti(stack, work, "full-refresh", "transform", "--full-refresh")
+                built = re.findall(r"built in ([\d.]+)s", full["output"])
+                inc_s = (state.get("dags", {}).get("transform") or {}).get("wall_s")
+                full_s = float(built[-1]) if built else full["wall_s"]
+                results["incremental"] = {
+                    "incremental_s": inc_s,
+                    "full_refresh_s": full_s,
+                    "ratio": round(inc_s / full_s, 3) if inc_s and full_s else None,
+                    "note": "Both through the transform DAG (`dti transform`), so each "
+                    "includes the same Airflow and Cosmos start-up.",
+                }
+
+            def year() -> None:
                 run = timed_dti(
                     stack, work, "year", "run", "--from", args.year_from, "--to", args.year_to
                 )
                 stages["year"] = stage_figures(stack, run, workers)
-                _save(results, args)
-            if "scaling" in only:
+
+            def scaling() -> None:
                 scales = [float(s) for s in args.scales.split(",")]
                 results["scaling"] = bench_scaling(
                     stack,
@@ -708,6 +716,26 @@ def main(argv: list[str] | None = None) -> int:
                     ["portal", "health"],
                     workers,
                 )
+
+            steps = {
+                "loader": loader,
+                "alternatives": alternatives,
+                "nightly": nightly,
+                "incremental": incremental,
+                "year": year,
+                "scaling": scaling,
+            }
+            for name, step in steps.items():
+                needed = {"loader": "alternatives", "nightly": "incremental"}.get(name)
+                if name not in only and needed not in only:
+                    continue
+                try:
+                    step()
+                except Exception as exc:  # one broken section must not lose the others
+                    log.exception("section %s failed", name)
+                    notes.append(
+                        f"section {name} failed in this run: {type(exc).__name__}: {str(exc)[:300]}"
+                    )
                 _save(results, args)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -718,7 +746,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _save(results: dict, args) -> Path:
     """Write the page and the JSON after every section: a long run that dies keeps its figures."""
-    return write_report(results, args.docs, args.out)
+    return write_report(results, args.docs, args.out, ROOT / "bench" / "analysis.md")
 
 
 if __name__ == "__main__":
