@@ -218,7 +218,7 @@ def _cleanup_bench_rows(stack: Stack) -> None:
     from dti.warehouse import warehouse_url
 
     with psycopg.connect(warehouse_url(stack.settings), autocommit=True) as conn:
-        conn.execute("delete from raw.portal__dossiers where _interval_start >= '2031-01-01'")
+        conn.execute("delete from raw.portal__dossiers where _interval_start >= '2030-12-31'")
         conn.execute("delete from ops.load_audit where batch_id like 'bench-%%'")
         conn.execute("vacuum analyze raw.portal__dossiers")
 
@@ -263,7 +263,7 @@ def bench_loader(stack: Stack, work: Path, rows: int, repeats: int) -> tuple[dic
             )
             copy_s.append(time.perf_counter() - t0)
         n = stack.scalar(
-            "select count(*) from raw.portal__dossiers where _interval_start >= '2031-01-01'"
+            "select count(*) from raw.portal__dossiers where _interval_start >= '2030-12-31'"
         )
         if n != rows:
             raise RuntimeError(f"psql COPY loaded {n} rows, expected {rows}")
@@ -388,9 +388,12 @@ def profile_loader(work: Path, batch, dsn: str) -> str | None:
         return None
     script = work / "load_once.py"
     script.write_text(
-        "import sys\nfrom dti.load import load_batch\nfrom dti.records import LandedBatch\n"
-        "load_batch(sys.argv[1], LandedBatch.from_dict(__import__('json').loads(sys.argv[2])))\n"
+        "import json, os\nfrom dti.load import load_batch\nfrom dti.records import LandedBatch\n"
+        "batch = LandedBatch.from_dict(json.loads(open(os.environ['DTI_BENCH_BATCH']).read()))\n"
+        "load_batch(os.environ['DTI_BENCH_DSN'], batch)\n"
     )
+    batch_json = work / "batch.json"
+    batch_json.write_text(json.dumps(batch.to_dict()))
     raw = work / "loader.collapsed"
     res = subprocess.run(
         [
@@ -406,11 +409,11 @@ def profile_loader(work: Path, batch, dsn: str) -> str | None:
             "--",
             sys.executable,
             str(script),
-            dsn,
-            json.dumps(batch.to_dict()),
         ],
         capture_output=True,
         text=True,
+        # not on the command line: py-spy names the process by it, and the DSN has a password
+        env={**os.environ, "DTI_BENCH_DSN": dsn, "DTI_BENCH_BATCH": str(batch_json)},
     )
     if res.returncode != 0 or not raw.exists():
         return f"py-spy failed: {res.stderr.strip()[-300:]}"
@@ -420,7 +423,10 @@ def profile_loader(work: Path, batch, dsn: str) -> str | None:
         stack, _, count = line.rpartition(" ")
         if not count.isdigit():
             continue
-        leaf = stack.split(";")[-1]
+        frames = [f for f in stack.split(";") if not f.startswith("process ")]
+        if not frames:
+            continue
+        leaf = frames[-1]
         own[leaf] = own.get(leaf, 0) + int(count)
         total += int(count)
     top = sorted(own.items(), key=lambda kv: -kv[1])[:8]
