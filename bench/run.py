@@ -291,6 +291,7 @@ def bench_loader(stack: Stack, work: Path, rows: int, repeats: int) -> tuple[dic
 
 
 def bench_alternatives(stack: Stack, work: Path, table, sample: int) -> dict:
+    import psycopg
     import pyarrow.parquet as pq
     import sqlalchemy
 
@@ -377,7 +378,8 @@ def bench_alternatives(stack: Stack, work: Path, table, sample: int) -> dict:
             "loader_speedup": round(sec / ours, 1),
         }
         log.info("%s: %.2fs", label, sec)
-    stack.query("drop schema if exists bench cascade; select 1")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("drop schema if exists bench cascade")
     return out
 
 
