@@ -278,7 +278,8 @@ def render_markdown(
                 continue
             out.append(
                 f"| {r.get('label', key)} | {_fmt(r.get('seconds'), 2)} | "
-                f"{_fmt(r.get('rows_per_s'), 0)} | {_fmt(r.get('loader_speedup'), 1)}x |"
+                f"{_fmt(r.get('rows_per_s'), 0)} | "
+                + (f"{r['loader_speedup']:.1f}x |" if "loader_speedup" in r else "(reference) |")
             )
     if "throughput" in charts:
         out += ["", f"![loader throughput]({charts['throughput']})"]
