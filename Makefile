@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DEMO_FROM ?= 2022-01-01
 DEMO_TO ?= 2022-06-30
 
-.PHONY: setup run up down test test-fast lint lock clean holidays docs-diagram chromium
+.PHONY: setup run up down test test-fast lint lock clean holidays docs-diagram chromium bench
 
 setup: $(VENV)/.installed chromium
 
@@ -72,3 +72,13 @@ clean: down
 # tests/unit/test_analyst_docs.py fails while the guide and the models disagree.
 docs-diagram: setup
 	$(BIN)/dti docs --diagram
+
+# Benchmarks (not part of `make test`): its own stack in a temporary .local; writes
+# docs/benchmarks.md and bench/results.json. dlt and py-spy go into their own environment
+# (.venv/bench); without them the dlt figures and the profile are skipped with a note.
+BENCH_ARGS ?=
+bench: setup
+	-(test -x $(VENV)/bench/bin/python || $(BIN)/uv venv --quiet --python $(BIN)/python $(VENV)/bench) && \
+		$(BIN)/uv pip install --quiet --python $(VENV)/bench/bin/python -r bench/requirements.txt \
+		|| echo "bench/requirements.txt could not be installed: dlt and the profile are skipped"
+	$(BIN)/python -m bench.run $(BENCH_ARGS)

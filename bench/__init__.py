@@ -1,0 +1,1 @@
+"""Benchmarks of the DTI warehouse (`make bench`): see docs/benchmarks.md."""
