@@ -39,6 +39,7 @@ run: setup
 	$(BIN)/dti run --from $(DEMO_FROM) --to $(DEMO_TO) --skip-loaded
 	$(BIN)/dti indicators --period 2022-H1
 	$(BIN)/dti index --period 2022-H1
+	$(BIN)/dti report --period 2022-H1
 
 up: setup
 	$(BIN)/dti up
