@@ -1,34 +1,86 @@
 {#- Incremental staging by business key (the large raw tables: dossiers, health claims and
-    payments). Raw tables are append-only with a whole interval replaced on a reload, and a
-    staging model keeps the latest version of each key. An incremental run recomputes only the
-    keys with a raw row loaded since the last run (the watermark is the model's
-    `source_loaded_at`, the latest `_loaded_at` it read for the key, less the var
-    `staging_lookback` for loads still committing when it ran), ranking ALL of each such key's
-    raw versions again, so the result equals a full refresh: a late update (a dossier that
-    changes state weeks after receipt) or a reloaded day replaces exactly the keys it touched.
-    A reload that drops a version is handled by `forget_replaced_batches` (the pre-hook): rows
-    whose batch is gone from raw are deleted, and their keys, now missing from the model, are
-    recomputed from the versions left. -#}
+    payments). A raw table holds one batch per load interval: a reload deletes the interval's
+    rows and copies the new batch, and writes its `ops.load_audit` row in the same transaction.
+    A staging model keeps the latest version of each key.
 
-{% macro changed_keys_only(raw_relation, raw_key, model_key) %}
+    Which batches a model has read is kept exactly, in the ledger `ops.dbt_batch_ledger`:
+    - the pre-hook (`take_new_batches`) marks the batches loaded since the last build as
+      `taken` (the latest loaded batch of each interval, read from the load audit in one
+      statement, so only committed loads);
+    - the model (`changed_keys_only`) recomputes the keys that have a row in a taken batch, and
+      the keys it kept from a batch that a taken one replaced (a reloaded interval), ranking ALL
+      of each such key's raw versions again: a late update (a dossier that changes state weeks
+      after receipt) or a reloaded day replaces exactly the keys it touched, and the result is a
+      full refresh's;
+    - the post-hook (`consume_taken_batches`) deletes the rows still pointing at a replaced batch
+      (keys the reload dropped entirely), forgets the replaced batches and marks the taken ones
+      `consumed`, in the build's transaction: a failed build consumes nothing.
+    A load that commits while the model is built is taken by the next build, never skipped. A
+    full refresh (or the first build) clears the model's ledger and takes every batch. -#}
+
+{#- The ledger names a model by the staging convention, stg_<source>__<entity>: `this` is not
+    the model's name inside a dbt unit test. -#}
+{% macro _batch_ledger_model(source_name, entity) -%}
+    'stg_{{ source_name }}__{{ entity }}'
+{%- endmacro %}
+
+{% macro _replaced_batches(source_name, entity) -%}
+    select consumed.batch_id
+    from {{ source('ops', 'dbt_batch_ledger') }} as consumed
+    inner join {{ source('ops', 'dbt_batch_ledger') }} as taken
+        on taken.model = consumed.model
+        and taken.interval_start = consumed.interval_start
+        and taken.state = 'taken'
+    where consumed.model = {{ _batch_ledger_model(source_name, entity) }} and consumed.state = 'consumed'
+{%- endmacro %}
+
+{% macro take_new_batches(source_name, entity) %}
+    {%- if not is_incremental() %}
+    delete from {{ source('ops', 'dbt_batch_ledger') }} where model = {{ _batch_ledger_model(source_name, entity) }};
+    {%- endif %}
+    delete from {{ source('ops', 'dbt_batch_ledger') }}
+    where model = {{ _batch_ledger_model(source_name, entity) }} and state = 'taken';
+    insert into {{ source('ops', 'dbt_batch_ledger') }} (model, batch_id, interval_start, state)
+    select {{ _batch_ledger_model(source_name, entity) }}, current_batch.batch_id, current_batch.interval_start, 'taken'
+    from (
+        select distinct on (interval_start) batch_id, interval_start
+        from {{ source('ops', 'load_audit') }}
+        where source = '{{ source_name }}' and entity = '{{ entity }}' and status = 'loaded'
+        order by interval_start, audit_id desc
+    ) as current_batch
+    where not exists (
+        select from {{ source('ops', 'dbt_batch_ledger') }} as ledger
+        where ledger.model = {{ _batch_ledger_model(source_name, entity) }} and ledger.batch_id = current_batch.batch_id
+    )
+{% endmacro %}
+
+{% macro changed_keys_only(source_name, entity, raw_key, model_key) %}
     {%- if is_incremental() %}
+    {%- set raw_relation = source(source_name, source_name ~ '__' ~ entity) %}
     where {{ raw_key }} in (
-        select {{ raw_key }}
-        from {{ raw_relation }}
-        where _loaded_at > (
-            select coalesce(max(source_loaded_at), '-infinity'::timestamptz) from {{ this }}
-        ) - interval '{{ var("staging_lookback") }}'
-        union
-        select {{ raw_key }}
+        select raw.{{ raw_key }}
         from {{ raw_relation }} as raw
-        where not exists (select from {{ this }} as kept where kept.{{ model_key }} = raw.{{ raw_key }})
+        inner join {{ source('ops', 'dbt_batch_ledger') }} as taken
+            on raw._interval_start = taken.interval_start
+            and raw._batch_id = taken.batch_id
+        where taken.model = {{ _batch_ledger_model(source_name, entity) }} and taken.state = 'taken'
+        union
+        select kept.{{ model_key }}
+        from {{ this }} as kept
+        where kept.batch_id in ({{ _replaced_batches(source_name, entity) }})
     )
     {%- endif %}
 {% endmacro %}
 
-{% macro forget_replaced_batches(raw_relation) %}
-    {%- if is_incremental() -%}
-        delete from {{ this }} as kept
-        where not exists (select from {{ raw_relation }} as raw where raw._batch_id = kept.batch_id)
-    {%- endif -%}
+{% macro consume_taken_batches(source_name, entity) %}
+    delete from {{ this }} where batch_id in ({{ _replaced_batches(source_name, entity) }});
+    delete from {{ source('ops', 'dbt_batch_ledger') }} as consumed
+    using {{ source('ops', 'dbt_batch_ledger') }} as taken
+    where consumed.model = {{ _batch_ledger_model(source_name, entity) }}
+        and consumed.state = 'consumed'
+        and taken.model = consumed.model
+        and taken.interval_start = consumed.interval_start
+        and taken.state = 'taken';
+    update {{ source('ops', 'dbt_batch_ledger') }} set state = 'consumed', consumed_at = now()
+    where model = {{ _batch_ledger_model(source_name, entity) }} and state = 'taken'
 {% endmacro %}

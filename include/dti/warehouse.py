@@ -300,6 +300,19 @@ create table if not exists ops.file_receipts (
 );
 create index if not exists file_receipts_period
     on ops.file_receipts (source, entity, period_start);
+-- The load batches each incremental dbt model has read (dbt_project/macros/incremental_by_key.sql):
+-- `taken` by a build's pre-hook, `consumed` by its post-hook in the same transaction.
+create table if not exists ops.dbt_batch_ledger (
+    model text not null,
+    batch_id text not null,
+    interval_start timestamptz not null,
+    state text not null check (state in ('taken', 'consumed')),
+    taken_at timestamptz not null default now(),
+    consumed_at timestamptz,
+    primary key (model, batch_id)
+);
+create index if not exists dbt_batch_ledger_interval
+    on ops.dbt_batch_ledger (model, interval_start);
 -- Failed Airflow tasks (the DAGs' on_failure_callback), newest last; a webhook or an e-mail may
 -- be sent as well (DTI_ALERT_WEBHOOK, DTI_ALERT_EMAIL).
 create table if not exists ops.alerts (

@@ -7,7 +7,8 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         indexes=[{'columns': ['episode_key'], 'unique': True}],
-        pre_hook="{{ forget_replaced_batches(source('health', 'health__claims')) }}",
+        pre_hook="{{ take_new_batches('health', 'claims') }}",
+        post_hook="{{ consume_taken_batches('health', 'claims') }}",
     )
 }}
 
@@ -16,7 +17,7 @@ with
 source as (
 
     select * from {{ source('health', 'health__claims') }}
-    {{ changed_keys_only(source('health', 'health__claims'), '"MA_LK"', 'episode_key') }}
+    {{ changed_keys_only('health', 'claims', '"MA_LK"', 'episode_key') }}
 
 ),
 

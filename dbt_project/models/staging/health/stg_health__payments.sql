@@ -8,7 +8,8 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         indexes=[{'columns': ['transaction_id'], 'unique': True}],
-        pre_hook="{{ forget_replaced_batches(source('health', 'health__payments')) }}",
+        pre_hook="{{ take_new_batches('health', 'payments') }}",
+        post_hook="{{ consume_taken_batches('health', 'payments') }}",
     )
 }}
 
@@ -17,7 +18,7 @@ with
 source as (
 
     select * from {{ source('health', 'health__payments') }}
-    {{ changed_keys_only(source('health', 'health__payments'), '"MaGiaoDich"', 'transaction_id') }}
+    {{ changed_keys_only('health', 'payments', '"MaGiaoDich"', 'transaction_id') }}
 
 ),
 

@@ -9,7 +9,8 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         indexes=[{'columns': ['dossier_code'], 'unique': True}],
-        pre_hook="{{ forget_replaced_batches(source('portal', 'portal__dossiers')) }}",
+        pre_hook="{{ take_new_batches('portal', 'dossiers') }}",
+        post_hook="{{ consume_taken_batches('portal', 'dossiers') }}",
     )
 }}
 
@@ -18,7 +19,7 @@ with
 source as (
 
     select * from {{ source('portal', 'portal__dossiers') }}
-    {{ changed_keys_only(source('portal', 'portal__dossiers'), '"MaHoSo"', 'dossier_code') }}
+    {{ changed_keys_only('portal', 'dossiers', '"MaHoSo"', 'dossier_code') }}
 
 ),
 
