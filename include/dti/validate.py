@@ -175,12 +175,25 @@ def _op_impossible_timestamps(df: pd.DataFrame, spec: dict[str, Any], lists: _Li
     return out
 
 
+def _op_unknown_communes(df: pd.DataFrame, spec: dict[str, Any], lists: _Lists) -> pd.Series:
+    # A commune code (5 digits, GSO) that no commune of the country has; empty is allowed.
+    from dti.reference import national_commune_codes
+
+    text = df[spec["source"]]
+    known = national_commune_codes()
+    bad = text.notna() & (text != "") & ~text.isin(known)
+    return pd.Series(
+        [v if b else None for v, b in zip(text, bad, strict=True)], index=df.index, dtype=object
+    )
+
+
 DERIVATIONS: dict[str, Callable[[pd.DataFrame, dict[str, Any], _Lists], pd.Series]] = {
     "to_number": _op_to_number,
     "json_list_errors": _op_json_list_errors,
     "list_min": _op_list_min,
     "list_values_not_in": _op_list_values_not_in,
     "impossible_timestamps": _op_impossible_timestamps,
+    "unknown_communes": _op_unknown_communes,
 }
 
 

@@ -279,32 +279,19 @@ def test_text_that_is_not_utf8_fails_the_day_clearly(faults):
     assert isinstance(error, SourceIntervalsFailed) and status == "failed"
 
 
-def test_an_unknown_commune_code_is_loaded_not_quarantined(faults):
-    """The commune of a citizen (MaXaChuHoSo) is not a batch rule: the suite has no commune list
-    (reference.admin_units is in the warehouse, not in the landing zone), so the batch loads with
-    the code as sent. Nothing flags it yet (documented in docs/reliability.md as a gap)."""
-    faults.fault(fail_first=100, set_fields={"MaXaChuHoSo": "99999"}, page=1, **ON_DAY)
-    _, error = run_day(faults.settings)
-    served = faults.clear()
-    assert error is None
-    rows, digest, distinct = raw_state(faults)
-    assert (rows, distinct) == (faults.baseline_rows, faults.baseline_rows)
-    assert digest != faults.baseline["digest"]  # the changed code is what was sent
-    assert (
-        faults.stack.scalar(
-            "select count(*) from raw.portal__dossiers where \"MaXaChuHoSo\" = '99999'"
-        )
-        == 1
-    )
-    faults.ledger.add(
+def test_an_unknown_commune_code_quarantines_the_batch(faults):
+    """A citizen's commune (MaXaChuHoSo) that is no commune of the country (the GSO list the
+    suite derives `_unknown_commune` from; a commune of another province is known) stops the
+    batch like any bad value, and the message shows the code."""
+    error, status = _quarantined(
+        faults,
         "bad values: impossible dates, due before received, negative amounts, unknown commune "
         "or procedure codes, non-UTF-8 text",
-        "test_an_unknown_commune_code_is_loaded_not_quarantined",
-        faults_injected=served,
-        runs=1,
-        runs_survived=1,
-        outcome="loaded (commune codes are not a batch rule)",
+        "test_an_unknown_commune_code_quarantines_the_batch",
+        {"set_fields": {"MaXaChuHoSo": "99999"}, "page": 1},
+        names=["expect_column_values_to_be_null(_unknown_commune)", "99999"],
     )
+    assert isinstance(error, IntervalsQuarantined) and status == "quarantined"
 
 
 def test_after_the_bad_batches_the_next_run_loads_the_day(faults):

@@ -113,7 +113,7 @@ def dossiers(day: str = "2022-01-05", n: int = 50, seed: int = 1) -> list[dict[s
                 "SoGiayToChuHoSo": f"0240{rng.randint(10_000_000, 99_999_999)}",
                 "SoDienThoai": f"09{rng.randint(10_000_000, 99_999_999)}" if i % 3 else None,
                 "Email": f"nguoidan{i}@example.vn" if i % 4 == 0 else None,
-                "MaXaChuHoSo": rng.choice(["07444", "07447", None]),
+                "MaXaChuHoSo": rng.choice(["07444", "07450", None]),
                 "NgayNopHoSo": received.strftime(TS),
                 "NgayTiepNhan": received.strftime(TS),
                 "NgayHenTra": due.strftime(TS),

@@ -214,3 +214,18 @@ def test_data_docs_are_built_from_the_kept_results(tmp_path, fixture_portal, cap
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR and "render" in r.name]
     pages = list(index.parent.rglob("*.html"))
     assert any("portal__agencies" in p.read_text() for p in pages)
+
+
+def test_an_unknown_commune_is_derived_for_the_suite():
+    """`_unknown_commune` holds MaXaChuHoSo when no commune of the country has that code: a
+    commune of another province (Phúc Xá, Hà Nội: 00001) is known, an empty code is no code."""
+    import pandas as pd
+
+    from dti.validate import add_derived_columns
+
+    suite = json.loads(
+        (Path(__file__).parents[2] / "expectations/portal__dossiers.json").read_text()
+    )
+    frame = pd.DataFrame({"MaXaChuHoSo": ["07450", "00001", "99999", None, "", "7450"]})
+    derived = add_derived_columns(frame.copy(), suite)["_unknown_commune"].tolist()
+    assert derived == [None, None, "99999", None, None, "7450"]
