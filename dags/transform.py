@@ -9,6 +9,7 @@ failing model or test fails its own task; dbt skips what depends on it; a retrie
 builds its model alone.
 """
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -19,7 +20,10 @@ from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavi
 from dti.dags import DBT_PROJECT_DIR, DEFAULT_ARGS, START_DATE, any_raw_asset
 
 PRODUCER = "dbt.dbt_producer_watcher"
-DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
+# the dbt of this environment (the venv's, or the image's), else the first on PATH
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+if not Path(DBT_EXECUTABLE).exists():
+    DBT_EXECUTABLE = shutil.which("dbt") or "dbt"
 
 
 @dag(

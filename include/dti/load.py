@@ -8,6 +8,7 @@ quarantined batches get an audit row of their own (:func:`record_failure`).
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Iterator
@@ -245,6 +246,10 @@ def load_batch(
             "not loaded: fix the source or the suite, land the interval again, then load it"
         )
     validation = outcome.status if outcome else "not_validated"
+    if outcome is not None and outcome.new_fields:
+        # fields the contract does not know: landed, not loaded; marts.data_quality_issues
+        # lists them (issue_type new_field) until the contract takes them
+        validation = json.dumps({"status": outcome.status, "new_fields": outcome.new_fields})
     entity = get_entity(batch.source, batch.entity)
     started_at = datetime.now(UTC)
     t0 = time.perf_counter()

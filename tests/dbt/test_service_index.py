@@ -130,10 +130,21 @@ def test_close_then_rebuild_records_revisions(built: DbtWarehouse) -> None:
     closure = close_period(dsn, "2022-Q1")
     assert closure.indicator_rows > 0 and closure.service_index_rows > 0
     # a correction at the source: every in-person dossier of February was in fact received
-    # online, and the days are loaded again (new rows: the incremental staging picks them up)
+    # online, and the days are loaded again as the loader does it (each day a new batch with its
+    # audit row: the incremental staging takes the new batches and replaces the old ones)
     built.query(
-        "update raw.portal__dossiers set \"KenhThucHien\" = '2', _loaded_at = now() "
-        "where \"NgayTiepNhan\" like '202202%%' returning 1"
+        "update raw.portal__dossiers set _batch_id = _batch_id || '-reloaded', _loaded_at = now(), "
+        "\"KenhThucHien\" = case when \"NgayTiepNhan\" like '202202%%' then '2' "
+        'else "KenhThucHien" end '
+        "where _interval_start in (select _interval_start from raw.portal__dossiers "
+        "where \"NgayTiepNhan\" like '202202%%') returning 1"
+    )
+    built.query(
+        "insert into ops.load_audit (batch_id, source, entity, interval_start, interval_end, "
+        "rows, status, validation_outcome, started_at, finished_at) "
+        "select _batch_id, 'portal', 'dossiers', _interval_start, max(_interval_end), count(*), "
+        "'loaded', 'passed', now(), now() from raw.portal__dossiers "
+        "where _batch_id like '%%-reloaded' group by _batch_id, _interval_start returning 1"
     )
     result = built.dbt("run", "--select", "stg_portal__dossiers+")
     assert result.returncode == 0, result.stdout[-4000:]

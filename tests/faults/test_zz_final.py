@@ -176,3 +176,19 @@ def test_nothing_lost_nothing_duplicated(faults):
     totals = faults.ledger.totals()
     assert totals["rows_lost"] == 0 and totals["rows_duplicated"] == 0
     assert totals["faults_injected"] >= 20
+
+
+def test_a_new_field_is_in_the_data_quality_mart(faults, built):
+    """The batch that carried a field the contract does not know loaded (the field stayed in its
+    parquet file) and the data-quality mart names the field for whoever keeps the contract."""
+    rows = faults.stack.query(
+        "select rule, sample from marts.data_quality_issues "
+        "where issue_type = 'new_field' and source = 'portal' and entity = 'dossiers'"
+    )
+    assert rows and all("MaDinhDanhMoi" in rule for rule, _ in rows), rows
+    assert all("not loaded" in sample for _, sample in rows)
+    faults.ledger.add(
+        "schema drift: a new field, a renamed field, a missing required field, a type change",
+        "test_a_new_field_is_in_the_data_quality_mart",
+        outcome=f"new_field row in marts.data_quality_issues: {rows[0][0]}",
+    )

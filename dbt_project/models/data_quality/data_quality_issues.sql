@@ -1,6 +1,7 @@
 {{ config(materialized='table', schema='marts', indexes=[{'columns': ['issue_type', 'source']}]) }}
 
 {#- Suspect data before it is published (docs/service_index.md, "Data quality"):
+    0. every loaded batch that carried fields the source contract does not know (new_field);
     1. every quarantined batch and every failed load in ops.load_audit, and every file of a
        file-drop source rejected as unreadable (ops.file_receipts, with its reason), with the failed rules, the
        count of bad rows and a sample when the outcome carries them (else the error text, which
@@ -78,6 +79,31 @@ batch_issues as (
         and audit.entity = later_success.entity
         and audit.interval_start = later_success.interval_start
     where audit.status in ('quarantined', 'failed')
+
+),
+
+-- a batch that loaded with fields the source contract does not know (kept in the landing zone,
+-- not loaded): the source changed, the contract should follow
+new_fields as (
+
+    select
+        'new_field' as issue_type,
+        audit.source,
+        audit.entity,
+        audit.batch_id,
+        audit.interval_start,
+        audit.interval_end,
+        'fields not in the source contract: ' || (
+            select string_agg(new_field, ', ' order by new_field)
+            from jsonb_array_elements_text(audit.outcome -> 'new_fields') as new_field
+        ) as rule,
+        audit.rows as batch_rows,
+        audit.finished_at as detected_at
+
+    from audit
+    where audit.status = 'loaded'
+        and jsonb_typeof(audit.outcome -> 'new_fields') = 'array'
+        and jsonb_array_length(audit.outcome -> 'new_fields') > 0
 
 ),
 
@@ -244,6 +270,32 @@ final as (
         recorded_at
 
     from rejected_files
+
+    union all
+
+    select
+        issue_type,
+        source,
+        entity,
+        batch_id,
+        null,
+        null,
+        null,
+        (interval_start at time zone 'Asia/Ho_Chi_Minh')::date,
+        ((interval_end at time zone 'Asia/Ho_Chi_Minh') - interval '1 second')::date,
+        rule,
+        null,
+        batch_rows,
+        'landed in the batch''s parquet file, not loaded; add the fields to the source contract '
+            || '(include/dti/sources) and the suite to load them',
+        null,
+        null,
+        null,
+        null,
+        null,
+        detected_at
+
+    from new_fields
 
     union all
 
