@@ -1,12 +1,12 @@
 """Airflow DAG `transform`: dbt (staging, marts and indicators) through astronomer-cosmos,
 scheduled whenever a load changes a raw Asset.
 
-Cosmos' watcher mode: one task (`dbt.dbt_producer_watcher`) runs a single `dbt build` of the whole
-project, and every model (and its tests) keeps its own task, which reports that node's outcome from
-the build. One dbt start-up instead of one per model: the per-model mode spent about two thirds of
-a nightly transform starting dbt (162 s through Airflow against 53 s for the same `dbt build`). A
-failing model or test fails its own task; dbt skips what depends on it; a retried model task
-builds its model alone.
+Cosmos' watcher mode: one task (`dbt.dbt_producer_watcher`) runs a single `dbt build` of the
+whole project, and every model (and its tests) keeps its own task, which reports that node's
+outcome from the build. One dbt start-up instead of one per model: on the H1 warehouse, a
+transform after one new night took 162 s per model and 118 s this way (the `dbt build` itself:
+68 s). A failing model or test fails its own task; dbt skips what depends on it; a retried model
+task builds its model alone.
 """
 
 import shutil
