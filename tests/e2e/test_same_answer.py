@@ -263,17 +263,31 @@ def test_airflow_native_backfill(own_stack, once, tmp_path):
         while own_stack.dti("airflow", "dags", "unpause", "nightly_portal", check=False).returncode:
             assert time.monotonic() < deadline, log.read_text()[-3000:]  # parsed again soon
             time.sleep(5)
-        own_stack.dti(
-            "airflow",
-            "backfill",
-            "create",
-            "--dag-id",
-            "nightly_portal",
-            "--from-date",
-            FIRST.isoformat(),
-            "--to-date",
-            LAST.isoformat(),
-        )
+        # the test builds the models itself once the backfill is done: a transform that the
+        # loads' Assets would start meanwhile (its dbt build in its own process group, which
+        # outlives the standalone) must not build beside it
+        own_stack.dti("airflow", "dags", "pause", "transform", check=False)
+        while True:
+            created = own_stack.dti(
+                "airflow",
+                "backfill",
+                "create",
+                "--dag-id",
+                "nightly_portal",
+                "--from-date",
+                FIRST.isoformat(),
+                "--to-date",
+                LAST.isoformat(),
+                check=False,
+            )
+            if created.returncode == 0:
+                break
+            # the standalone starting beside it may hold its SQLite metadata DB ("database is
+            # locked") or not have written the DAG deleted above again yet: like the unpause
+            assert time.monotonic() < deadline, (
+                f"{created.stdout[-3000:]}\n{created.stderr[-3000:]}\n{log.read_text()[-3000:]}"
+            )
+            time.sleep(5)
         deadline = time.monotonic() + 1500
         while True:
             runs = [r for r in _runs(own_stack, env) if r["run_id"].startswith("backfill__")]
