@@ -161,3 +161,44 @@ def test_awkward_values_survive_copy_unchanged(settings, portal, dsn):
     assert extra == tricky["DanhSachHoSoBoSung"]
     assert commune == ""  # an empty string stays empty, a null stays null
     assert email == (None if tricky["Email"] is None else email)
+
+
+def _reference_copy_line(values: list[str | None]) -> str:
+    def field(value: str | None) -> str:
+        if value is None:
+            return "\\N"
+        for plain, escaped in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")):
+            value = value.replace(plain, escaped)
+        return value
+
+    return "\t".join(field(v) for v in values) + "\n"
+
+
+def test_copy_text_matches_a_row_by_row_encoding_across_chunks():
+    """The column-wise encoder escapes only the chunks that need it; slices and streams of
+    record batches (the loader reads the parquet file a chunk at a time) give the same text."""
+    awkward = ["tab\there", "line\nbreak", "back\\slash", "cr\rhere", "\\N", "", None, "bổ sung"]
+    a = [f"v{i}" if i % 5 else awkward[(i // 5) % len(awkward)] for i in range(97)]
+    b = [None if i % 7 == 0 else "plain" for i in range(97)]
+    table = pa.table({"a": a, "b": b}).slice(3, 90)
+    constants = ("batch-1", None, "x\ty")
+    expected = "".join(
+        _reference_copy_line([x, y, *constants])
+        for x, y in zip(table["a"].to_pylist(), table["b"].to_pylist(), strict=True)
+    )
+    from dti.load import copy_text_chunks
+
+    assert b"".join(copy_text_chunks(table, constants, rows_per_chunk=6)).decode() == expected
+    batches = table.to_batches(max_chunksize=11)
+    assert b"".join(copy_text_chunks(batches, constants)).decode() == expected
+
+
+def test_a_file_of_several_row_groups_is_loaded_whole(settings, portal, dsn):
+    batch = extract_and_land(settings, "portal", "dossiers", "2022-01-05")
+    table = pq.read_table(batch.parquet_path)
+    pq.write_table(table, batch.parquet_path, row_group_size=7)
+    batch = LandedBatch.from_dict({**batch.to_dict(), "sha256": _sha256_file(batch.parquet_path)})
+    assert load_batch(dsn, batch).rows == 50
+    landed = sorted(table["MaHoSo"].to_pylist())
+    loaded = rows(dsn, 'select "MaHoSo" from raw.portal__dossiers order by 1')
+    assert [r for (r,) in loaded] == landed
