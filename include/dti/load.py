@@ -164,28 +164,32 @@ def copy_text_chunks(
     rows: pa.Table | Iterable[pa.RecordBatch],
     constants: tuple[str | None, ...],
     rows_per_chunk: int = ROWS_PER_CHUNK,
-) -> Iterator[bytes]:
+) -> Iterator[memoryview]:
     """The rows, plus constant trailing columns, as COPY text format, built column-wise by Arrow.
 
     ``rows`` is a table or a stream of record batches (a parquet file read as it is sent). Arrow
     builds the lines far faster than a Python call per row, and the text format is cheaper for
-    the server to parse than CSV (JSON lists need no quote doubling).
+    the server to parse than CSV (JSON lists need no quote doubling). Each chunk is a view of
+    Arrow's buffer, not a copy: the view keeps the buffer alive while the writer thread sends it.
     """
     tail = [r"\N" if v is None else _copy_field(v) for v in constants]
+    # the line's end rides on its last field, so that one join builds whole lines
+    tail_fields = [pa.scalar(v, pa.string()) for v in tail[:-1]]
+    tail_fields += [pa.scalar(v + "\n", pa.string()) for v in tail[-1:]]
     batches = rows.to_batches(max_chunksize=rows_per_chunk) if isinstance(rows, pa.Table) else rows
     for batch in batches:
         n = batch.num_rows
         if n == 0:
             continue
         fields = [_copy_column(c.cast(pa.string())) for c in batch.columns]
-        fields += [pa.array([v] * n, pa.string()) for v in tail]
-        lines = pc.binary_join_element_wise(
-            pc.binary_join_element_wise(*fields, "\t"), pa.array(["\n"] * n, pa.string()), ""
-        )
+        if tail_fields:
+            fields += tail_fields
+        else:
+            fields[-1] = pc.binary_join_element_wise(fields[-1], pa.scalar("\n"), "")
+        lines = pc.binary_join_element_wise(*fields, "\t")
         offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)
         start, end = offsets[lines.offset], offsets[lines.offset + n]
-        # A copy: the queued writer sends it from its thread after Arrow's buffers are gone.
-        yield memoryview(lines.buffers()[2])[start:end].tobytes()
+        yield memoryview(lines.buffers()[2])[start:end]
 
 
 def _audit(conn: psycopg.Connection, batch: LandedBatch, **values: Any) -> None:

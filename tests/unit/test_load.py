@@ -202,3 +202,10 @@ def test_a_file_of_several_row_groups_is_loaded_whole(settings, portal, dsn):
     landed = sorted(table["MaHoSo"].to_pylist())
     loaded = rows(dsn, 'select "MaHoSo" from raw.portal__dossiers order by 1')
     assert [r for (r,) in loaded] == landed
+
+
+def test_copy_text_without_constant_columns_ends_every_line():
+    from dti.load import copy_text_chunks
+
+    table = pa.table({"a": ["x", None, "y\tz"]})
+    assert b"".join(copy_text_chunks(table, ())) == b"x\n\\N\ny\\tz\n"
