@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -557,8 +558,11 @@ def bench_scaling(
     last: str,
     sources: list[str],
     workers: int,
+    save: Callable[[dict], None] = lambda partial: None,
 ) -> dict:
-    points = []
+    """Each source over [first, last] at each scale; `save` gets the figures after every point
+    (the section takes hours over a province-year: a stopped run keeps what it measured)."""
+    points: list[dict] = []
     years = set(range(int(first[:4]), int(last[:4]) + 1))
     for scale in scales:
         inbox = work / f"inbox-x{scale:g}"
@@ -598,6 +602,7 @@ def bench_scaling(
             point.update({s: st.get(s) for s in STAGES})
             points.append(point)
             log.info("scaling %s x%g: %s", source, scale, point)
+            save({"from": first, "to": last, "points": points, "sources": {}})
     restart_simulator(stack, 1.0, stack.settings.inbox, years)
     summary: dict[str, dict] = {}
     for source in sources:
@@ -747,6 +752,7 @@ def main(argv: list[str] | None = None) -> int:
                     args.scale_to,
                     ["portal", "health"],
                     workers,
+                    save=lambda partial: (results.update(scaling=partial), _save(results, args)),
                 )
 
             steps = {
