@@ -281,6 +281,8 @@ def render_markdown(
                 f"{_fmt(r.get('rows_per_s'), 0)} | "
                 + (f"{r['loader_speedup']:.1f}x |" if "loader_speedup" in r else "(reference) |")
             )
+        if alt.get("note"):
+            out += ["", alt["note"]]
     if "throughput" in charts:
         out += ["", f"![loader throughput]({charts['throughput']})"]
     stages = results.get("stages") or {}

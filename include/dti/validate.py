@@ -27,7 +27,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import orjson
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from dti.land import latest_landed, verify_checksum
@@ -110,7 +114,8 @@ def _parse(text: Any) -> Any:
     if text == "[]":
         return []
     try:
-        return json.loads(text)
+        # orjson: about three times json's speed, and as strict as PostgreSQL's jsonb (no NaN)
+        return orjson.loads(text)
     except (TypeError, ValueError):
         return _NOT_JSON
 
@@ -160,15 +165,40 @@ def _op_list_values_not_in(df: pd.DataFrame, spec: dict[str, Any], lists: _Lists
     return pd.Series([offending(v) for v in lists(spec["source"])], index=df.index, dtype=object)
 
 
+def not_a_timestamp(text: pd.Series, fmt: str) -> pd.Series:
+    """Per value: True where it is no timestamp of `fmt`, as
+    ``pd.to_datetime(text, format=fmt, errors="coerce").isna()`` says, faster for the sources'
+    ``%Y%m%d%H%M%S``: Arrow's strptime parses every value, and pandas only rechecks the ones
+    whose day is 29 or later, whose year is 0000 or that are not 14 digits (Arrow does not check
+    the day against the month, takes year 0 and reads " 7" as an hour)."""
+    if fmt != "%Y%m%d%H%M%S":
+        return pd.to_datetime(text, format=fmt, errors="coerce").isna()
+    try:
+        values = pa.array(text.tolist(), pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all strings: pandas decides
+        return pd.to_datetime(text, format=fmt, errors="coerce").isna()
+    parsed = pc.strptime(values, format=fmt, unit="s", error_is_null=True)
+    late_day = pc.greater_equal(pc.utf8_slice_codeunits(values, 6, 8), "29")
+    year_zero = pc.equal(pc.utf8_slice_codeunits(values, 0, 4), "0000")
+    odd_shape = pc.invert(pc.match_substring_regex(values, r"^\d{14}$"))  # " 7" as an hour...
+    doubtful = pc.or_(pc.or_(late_day, year_zero), odd_shape)
+    suspect = pc.fill_null(pc.and_(pc.is_valid(parsed), doubtful), False)
+    bad = pc.is_null(parsed).to_numpy(zero_copy_only=False).copy()
+    recheck = np.flatnonzero(suspect.to_numpy(zero_copy_only=False))
+    if len(recheck):
+        again = pd.to_datetime(text.iloc[recheck], format=fmt, errors="coerce")
+        bad[recheck] = again.isna().to_numpy()
+    return pd.Series(bad, index=text.index)
+
+
 def _op_impossible_timestamps(df: pd.DataFrame, spec: dict[str, Any], lists: _Lists) -> pd.Series:
     # The format regex accepts 20220230...: a calendar check names the fields that are no date.
     out = pd.Series([None] * len(df), index=df.index, dtype=object)
     for name in spec["sources"]:
         text = df[name]
-        parsed = pd.to_datetime(text, format=spec.get("format", "%Y%m%d%H%M%S"), errors="coerce")
         # values not even shaped like a timestamp are the format expectation's to report
         shaped = text.fillna("").str.fullmatch(spec.get("pattern", r"\d{14}"))
-        bad = shaped & parsed.isna()
+        bad = shaped & not_a_timestamp(text, spec.get("format", "%Y%m%d%H%M%S"))
         for i in bad[bad].index:
             problem = f"{name}={text[i]!r}"
             out[i] = problem if out[i] is None else f"{out[i]}; {problem}"

@@ -229,3 +229,31 @@ def test_an_unknown_commune_is_derived_for_the_suite():
     frame = pd.DataFrame({"MaXaChuHoSo": ["07450", "00001", "99999", None, "", "7450"]})
     derived = add_derived_columns(frame.copy(), suite)["_unknown_commune"].tolist()
     assert derived == [None, None, "99999", None, None, "7450"]
+
+
+def test_not_a_timestamp_agrees_with_pandas_on_awkward_values():
+    """The fast path (Arrow's strptime, pandas for days 29-31 and year 0000) says what
+    pd.to_datetime says, on random digit strings with out-of-range parts and odd shapes."""
+    import numpy as np
+    import pandas as pd
+
+    from dti.validate import not_a_timestamp
+
+    rng = np.random.default_rng(7)
+    n = 20_000
+    parts = zip(
+        rng.choice([0, 1, 1999, 2022, 2024, 2100, 9999], n),
+        rng.integers(0, 14, n),
+        rng.integers(0, 33, n),
+        rng.integers(0, 26, n),
+        rng.integers(0, 62, n),
+        rng.integers(0, 63, n),
+        strict=True,
+    )
+    values = [f"{y:04d}{mo:02d}{d:02d}{h:02d}{mi:02d}{s:02d}" for y, mo, d, h, mi, s in parts]
+    values += ["", None, "2022010107302", "20220101 07302", "202201010730261", "20240229000000"]
+    text = pd.Series(values, dtype=object, index=range(5, 5 + len(values)))
+    expected = pd.to_datetime(text, format="%Y%m%d%H%M%S", errors="coerce").isna()
+    got = not_a_timestamp(text, "%Y%m%d%H%M%S")
+    assert got.index.equals(text.index)
+    assert (got == expected).all() and 0 < got.sum() < len(values)
