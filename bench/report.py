@@ -294,7 +294,10 @@ def render_markdown(
             "`dti run --from ... --to ...` (every source, one Airflow task per month). Extract and "
             "land run together in worker processes (DTI_LOAD_WORKERS): their wall time is split "
             "by the batches' own extract timings (manifests); validation and load times are the "
-            "range DAG's progress lines; load is also in `ops.load_audit.duration_ms`.",
+            "range DAG's progress lines; load is also in `ops.load_audit.duration_ms`. The "
+            "stages overlap: the workers land a month's later days while the task validates and "
+            "loads its earlier ones (four steps a month), so a source's stages add up to more "
+            "than its wall clock.",
         ]
         for key, label in (("h1", "H1 2022"), ("year", "Province-year 2022")):
             if key in stages:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
@@ -159,34 +160,64 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return _POOLS[workers]
 
 
+def _groups(intervals: list, size: int) -> list[list]:
+    return [intervals[i : i + size] for i in range(0, len(intervals), size)]
+
+
+def group_size(n: int) -> int:
+    """Intervals per step of a chunk: about a quarter of it, at least 5 (a month of days in four
+    steps). The workers land the next steps while this process validates and loads one, so both
+    cores stay busy; each step is one GX run, whose fixed cost is why steps are not single days."""
+    return max(5, -(-n // 4))
+
+
 def _land_intervals(
     settings: Settings, source: str, entity: str, intervals: list, workers: int
-) -> tuple[list[dict], dict[str, str]]:
+) -> Iterator[tuple[list[dict], dict[str, str]]]:
     """Extract and land intervals in worker processes (parsing and hashing are CPU-bound).
 
-    Returns the landed batch dicts in interval order and {interval name: error} for the others.
+    Every interval is handed to the workers at once; the results come back a step at a time (see
+    :func:`group_size`), in interval order: per step, the landed batch dicts and {interval name:
+    error} for the others. Landing goes on in the workers while the caller uses a step.
     """
-    starts = [i.start.isoformat() for i in intervals]
-    ends = [i.end.isoformat() for i in intervals]
     names = {i.start.isoformat(): i.name for i in intervals}
-    n = len(intervals)
-    if workers <= 1 or n <= 1:
-        results = [
-            _land_interval(settings, source, entity, s, e)
-            for s, e in zip(starts, ends, strict=True)
-        ]
-    else:
-        pool = _pool(workers)
-        try:
-            results = list(
-                pool.map(_land_interval, [settings] * n, [source] * n, [entity] * n, starts, ends)
+
+    def sort(results: list[tuple[str, dict | str]]) -> tuple[list[dict], dict[str, str]]:
+        landed = [outcome for _, outcome in results if isinstance(outcome, dict)]
+        errors = {names[s]: outcome for s, outcome in results if isinstance(outcome, str)}
+        return landed, errors
+
+    steps = _groups(intervals, group_size(len(intervals)))
+    if workers <= 1 or len(intervals) <= 1:
+        for step in steps:
+            yield sort(
+                [
+                    _land_interval(settings, source, entity, i.start.isoformat(), i.end.isoformat())
+                    for i in step
+                ]
             )
-        except BrokenProcessPool:
-            _POOLS.pop(workers, None)  # a worker died (out of memory?): start afresh next time
-            raise
-    landed = [outcome for _, outcome in results if isinstance(outcome, dict)]
-    errors = {names[start]: outcome for start, outcome in results if isinstance(outcome, str)}
-    return landed, errors
+        return
+    pool = _pool(workers)
+    futures: list[list[Future]] = []
+    try:
+        futures = [
+            [
+                pool.submit(
+                    _land_interval, settings, source, entity, i.start.isoformat(), i.end.isoformat()
+                )
+                for i in step
+            ]
+            for step in steps
+        ]
+        for step in futures:
+            yield sort([f.result() for f in step])
+    except BrokenProcessPool:
+        _POOLS.pop(workers, None)  # a worker died (out of memory?): start afresh next time
+        raise
+    finally:
+        for step in futures:
+            for f in step:
+                f.cancel()  # the caller stopped early (an error): land nothing more
 
 
 class SourceIntervalsFailed(Exception):
@@ -212,56 +243,59 @@ def _land_validate_load(
     unavailable: dict[str, str],
     span: str,
 ) -> None:
-    """One entity's intervals of a chunk: land them in worker processes, validate them in one GX
-    run, COPY those that pass; failures are audited and collected, not raised."""
+    """One entity's intervals of a chunk, in steps: the worker processes land every interval
+    while this process validates each step in one GX run and COPYs its passing intervals in
+    order; failures are audited and collected, not raised.
+
+    The progress lines give each stage's own seconds: landing from the chunk's start to the last
+    interval landed, validation and load summed over the steps (they overlap with landing)."""
     from dti.load import load_batch, record_interval_failure
     from dti.records import LandedBatch
     from dti.validate import validate_batches
 
     source = entity.source
-    t0 = time.monotonic()
-    landed, errors = _land_intervals(settings, source, entity.name, todo, settings.load_workers)
     by_name = {i.name: i for i in todo}
-    for name, error in errors.items():
-        record_interval_failure(dsn, source, entity.name, by_name[name], f"extract failed: {error}")
-        unavailable[f"{name} {entity.name}"] = error
-    rows = sum(b["rows"] for b in landed)
+    t0 = time.monotonic()
+    land_s = validate_s = load_s = 0.0
+    n_landed = n_passed = rows = 0
+    for landed, errors in _land_intervals(
+        settings, source, entity.name, todo, settings.load_workers
+    ):
+        land_s = time.monotonic() - t0
+        for name, error in errors.items():
+            record_interval_failure(
+                dsn, source, entity.name, by_name[name], f"extract failed: {error}"
+            )
+            unavailable[f"{name} {entity.name}"] = error
+        n_landed += len(landed)
+        rows += sum(b["rows"] for b in landed)
+        t1 = time.monotonic()
+        passed, failed = validate_batches(settings, landed)
+        for label, err in failed.items():
+            stages.audit_quarantine(settings, dsn, err)
+            quarantined[label] = str(err)
+            summary.quarantined.append(label)
+            progress.info("%s: quarantined (validation failed)", label)
+        t2 = time.monotonic()
+        for batch in landed:
+            outcome = passed.get(batch["batch_id"])
+            if outcome is None:
+                continue
+            result = load_batch(dsn, LandedBatch.from_dict(batch), outcome)
+            summary.rows[entity.name] = summary.rows.get(entity.name, 0) + result.rows
+        n_passed += len(passed)
+        validate_s += t2 - t1
+        load_s += time.monotonic() - t2
     progress.info(
         "%s/%s: %d intervals extracted and landed (%d rows) in %.0fs",
         span,
         entity.name,
-        len(landed),
+        n_landed,
         rows,
-        time.monotonic() - t0,
+        land_s,
     )
-    t0 = time.monotonic()
-    passed, failed = validate_batches(settings, landed)
-    for label, err in failed.items():
-        stages.audit_quarantine(settings, dsn, err)
-        quarantined[label] = str(err)
-        summary.quarantined.append(label)
-        progress.info("%s: quarantined (validation failed)", label)
-    progress.info(
-        "%s/%s: %d intervals validated in %.0fs",
-        span,
-        entity.name,
-        len(passed),
-        time.monotonic() - t0,
-    )
-    t0 = time.monotonic()
-    for batch in landed:
-        outcome = passed.get(batch["batch_id"])
-        if outcome is None:
-            continue
-        result = load_batch(dsn, LandedBatch.from_dict(batch), outcome)
-        summary.rows[entity.name] = summary.rows.get(entity.name, 0) + result.rows
-    progress.info(
-        "%s/%s: %d intervals loaded in %.0fs",
-        span,
-        entity.name,
-        len(passed),
-        time.monotonic() - t0,
-    )
+    progress.info("%s/%s: %d intervals validated in %.0fs", span, entity.name, n_passed, validate_s)
+    progress.info("%s/%s: %d intervals loaded in %.0fs", span, entity.name, n_passed, load_s)
 
 
 def load_chunk(
