@@ -377,6 +377,30 @@ def render_markdown(
         ]
         if inc.get("note"):
             out += ["", inc["note"]]
+        profiles = [
+            (label, inc.get(key))
+            for label, key in (
+                ("incremental", "incremental_profile"),
+                ("full refresh", "full_refresh_profile"),
+            )
+            if inc.get(key)
+        ]
+        if profiles:
+            out += [
+                "",
+                "Where dbt spent the time (dbt's own log: node execution seconds; two threads, "
+                "so the sums exceed dbt's wall clock):",
+                "",
+                "| build | dbt wall s | nodes | seconds by node type | slowest nodes |",
+                "|---|---:|---:|---|---|",
+            ]
+            for label, prof in profiles:
+                kinds = ", ".join(f"{k} {v:g}" for k, v in sorted(prof["seconds_by_type"].items()))
+                slow = ", ".join(f"{n['node']} {n['seconds']:g}" for n in prof["slowest"][:5])
+                out.append(
+                    f"| {label} | {_fmt(prof.get('dbt_wall_s'))} | {prof['nodes']} | {kinds} | "
+                    f"{slow} |"
+                )
     notes = results.get("notes") or []
     if notes:
         out += ["", "## Notes, profiles and what limits the missed targets", ""]

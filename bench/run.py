@@ -504,6 +504,51 @@ def bench_nightly(stack: Stack, work: Path, day: str) -> tuple[dict, dict]:
     return result, dags
 
 
+DBT_LOG = ROOT / "dbt_project" / "logs" / "dbt.log"
+
+
+def dbt_build_profile(since: datetime, log_path: Path = DBT_LOG) -> dict | None:
+    """Where the last `dbt build` started after `since` spent its time, from dbt's JSON log:
+    its wall clock, the nodes' execution seconds summed by type, and the slowest nodes."""
+    if not log_path.exists():
+        return None
+    runs: dict[str, dict] = {}
+    with open(log_path, errors="replace") as log_file:
+        for line in log_file:
+            if '"NodeFinished"' not in line and '"CommandCompleted"' not in line:
+                continue
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            info, data = event.get("info", {}), event.get("data", {})
+            if datetime.fromisoformat(info.get("ts", "1970-01-01T00:00:00Z")) < since:
+                continue
+            run = runs.setdefault(info.get("invocation_id", "-"), {"nodes": [], "wall_s": None})
+            if info.get("name") == "CommandCompleted":
+                run["wall_s"] = round(float(data.get("elapsed") or 0), 1)
+                continue
+            node = data.get("node_info", {})
+            seconds = float((data.get("run_result") or {}).get("execution_time") or 0)
+            run["nodes"].append(
+                (node.get("resource_type", "?"), node.get("node_name", "?"), seconds)
+            )
+    builds = [r for r in runs.values() if r["nodes"]]
+    if not builds:
+        return None
+    last = builds[-1]
+    by_type: dict[str, float] = {}
+    for kind, _, seconds in last["nodes"]:
+        by_type[kind] = round(by_type.get(kind, 0.0) + seconds, 1)
+    slowest = sorted(last["nodes"], key=lambda n: -n[2])[:8]
+    return {
+        "dbt_wall_s": last["wall_s"],
+        "nodes": len(last["nodes"]),
+        "seconds_by_type": by_type,
+        "slowest": [{"type": k, "node": n, "seconds": round(t, 1)} for k, n, t in slowest],
+    }
+
+
 # --------------------------------------------------------------------------- scaling
 
 
@@ -741,9 +786,11 @@ def main(argv: list[str] | None = None) -> int:
                     )
 
             def nightly() -> None:
+                state["nightly_started"] = datetime.now(UTC)
                 results["nightly"], state["dags"] = bench_nightly(stack, work, args.nightly_day)
 
             def incremental() -> None:
+                inc_profile = dbt_build_profile(state["nightly_started"])
                 full = timed_dti(stack, work, "full-refresh", "transform", "--full-refresh")
                 built = re.findall(r"built in ([\d.]+)s", full["output"])
                 inc_s = (state.get("dags", {}).get("transform") or {}).get("wall_s")
@@ -754,6 +801,8 @@ def main(argv: list[str] | None = None) -> int:
                     "ratio": round(inc_s / full_s, 3) if inc_s and full_s else None,
                     "note": "Both through the transform DAG (`dti transform`), so each "
                     "includes the same Airflow and Cosmos start-up.",
+                    "incremental_profile": inc_profile,
+                    "full_refresh_profile": dbt_build_profile(full["started"]),
                 }
 
             def year() -> None:

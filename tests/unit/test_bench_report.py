@@ -46,7 +46,17 @@ TINY = {
         "overhead_share": 0.4,
         "dags": {"nightly_portal": {"wall_s": 30.0, "task_s": 20.0, "overhead_s": 10.0}},
     },
-    "incremental": {"incremental_s": 5.0, "full_refresh_s": 100.0, "ratio": 0.05},
+    "incremental": {
+        "incremental_s": 5.0,
+        "full_refresh_s": 100.0,
+        "ratio": 0.05,
+        "incremental_profile": {
+            "dbt_wall_s": 4.0,
+            "nodes": 3,
+            "seconds_by_type": {"model": 2.5, "test": 1.0},
+            "slowest": [{"type": "model", "node": "indicator_values", "seconds": 2.0}],
+        },
+    },
     "scaling": {
         "from": "2022-01-01",
         "to": "2022-01-31",
@@ -75,6 +85,7 @@ def test_report_judges_targets_and_writes_page_json_and_charts(tmp_path: Path) -
     text = page.read_text()
     assert "| loader vs raw COPY (psql) | >= 0.9x | 0.80x | **no** |" in text
     assert "skipped: not installed" in text
+    assert "| incremental | 4.0 | 3 | model 2.5, test 1 | indicator_values 2 |" in text
     assert "![loader throughput](benchmarks-throughput.svg)" in text
     svg = (tmp_path / "docs" / "benchmarks-throughput.svg").read_text()
     assert svg.startswith("<svg") and "1,250 rows/s" in svg
