@@ -200,6 +200,27 @@ def _stage_table(run: dict) -> list[str]:
         f"dbt build (the transform DAG through Cosmos): {_fmt(tr)} s; whole run wall clock "
         f"{_fmt(run.get('wall_s'))} s."
     )
+    dbt = run.get("dbt_profile")
+    if dbt:
+        kinds = ", ".join(f"{k} {v:g} s" for k, v in sorted(dbt["seconds_by_type"].items()))
+        slow = ", ".join(f"{n['node']} {n['seconds']:g} s" for n in dbt["slowest"][:6])
+        lines += [
+            "",
+            f"Inside the dbt build ({_fmt(dbt.get('dbt_wall_s'))} s of dbt, {dbt['nodes']} nodes "
+            f"on two threads; dbt's log): {kinds}; slowest {slow}.",
+        ]
+    prof = run.get("portal_profile")
+    if prof and prof.get("shares"):
+        lines += [
+            "",
+            f"Profile of `dti {prof['command']}` (py-spy, the task's process and its land "
+            f"workers, {_fmt(prof['cpu_s'])} CPU-seconds in {_fmt(prof['wall_s'])} s of wall "
+            "clock), share of CPU samples:",
+            "",
+            "| part | share |",
+            "|---|---:|",
+        ]
+        lines += [f"| {part} | {share:.0%} |" for part, share in prof["shares"].items()]
     return lines
 
 

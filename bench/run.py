@@ -401,6 +401,62 @@ def bench_alternatives(stack: Stack, work: Path, table, sample: int, repeats: in
     return out
 
 
+# What a range run's CPU samples were doing, by the first of these found in the sample's stack
+# (most specific first); the rest is Airflow, imports and the CLI.
+RANGE_PARTS = (
+    ("pseudonymise (keyed hash)", ("dti/pseudonymise.py",)),
+    ("extract (HTTP, JSON parsing)", ("dti/extract/",)),
+    ("land (parquet, manifest)", ("dti/land.py",)),
+    ("GX: derived columns", ("add_derived_columns",)),
+    ("GX: the suite's run", ("great_expectations/",)),
+    ("GX: reading the batches", ("dti/validate.py",)),
+    ("load (COPY)", ("dti/load.py",)),
+)
+
+
+def profile_range(stack: Stack, work: Path, source: str, first: str, last: str) -> dict | None:
+    """py-spy over `dti run --from first --to last --source source --no-transform` (the task's
+    process and its land workers): the share of CPU samples of each part of the pipeline."""
+    spy = BENCH_VENV / "bin" / "py-spy"
+    if not spy.exists():
+        return None
+    raw = work / f"range-{source}.collapsed"
+    cmd = [str(DTI), "run", "--from", first, "--to", last, "--source", source, "--no-transform"]
+    t0 = time.perf_counter()
+    res = subprocess.run(
+        [str(spy), "record", "--format", "raw", "--rate", "100", "--subprocesses", "-o", str(raw)]
+        + ["--", *cmd],
+        capture_output=True,
+        text=True,
+        env=stack.env,
+        cwd=ROOT,
+    )
+    wall = time.perf_counter() - t0
+    if res.returncode != 0 or not raw.exists():
+        return {"error": f"py-spy failed: {res.stderr.strip()[-300:]}"}
+    parts: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack_text, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        part = next(
+            (name for name, marks in RANGE_PARTS if any(m in stack_text for m in marks)),
+            "Airflow, imports, CLI and the rest",
+        )
+        parts[part] = parts.get(part, 0) + int(count)
+        total += int(count)
+    return {
+        "command": " ".join(cmd[1:]),
+        "wall_s": round(wall, 1),
+        "samples": total,
+        "cpu_s": round(total / 100, 1),
+        "shares": {
+            k: round(v / max(total, 1), 3) for k, v in sorted(parts.items(), key=lambda kv: -kv[1])
+        },
+    }
+
+
 def profile_loader(work: Path, batch, dsn: str) -> str | None:
     """py-spy's top functions of one loader run (own time, in the loader's process)."""
     spy = BENCH_VENV / "bin" / "py-spy"
@@ -763,9 +819,20 @@ def main(argv: list[str] | None = None) -> int:
             # every later section needs the H1 load (the loader's rows come from its landing)
             run = timed_dti(stack, work, "h1", "run", "--from", "2022-01-01", "--to", "2022-06-30")
             stages["h1"] = stage_figures(stack, run, workers)
+            stages["h1"]["dbt_profile"] = dbt_build_profile(run["started"])
             if run["rc"] != 0:
                 notes.append(f"the H1 run failed (rc {run['rc']}): {run['output'][-500:]}")
             _save(results, args)
+            if "stages" in only:
+                # a month of the largest source again (a reload), under py-spy
+                try:
+                    stages["h1"]["portal_profile"] = profile_range(
+                        stack, work, "portal", "2022-03-01", "2022-03-31"
+                    )
+                except Exception as exc:  # a profile must not cost the measured figures
+                    log.exception("profile of the range run failed")
+                    notes.append(f"the range run's profile failed: {type(exc).__name__}: {exc}")
+                _save(results, args)
             state: dict[str, Any] = {}
 
             def loader() -> None:

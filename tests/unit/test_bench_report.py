@@ -37,6 +37,13 @@ TINY = {
             "wall_s": 150.0,
             "transform_s": 40.0,
             "sources": {"portal": {"rows": 500, "extract_http_s": 2.0, "load_s": 1.0}},
+            "portal_profile": {
+                "command": "run --source portal",
+                "wall_s": 10.0,
+                "cpu_s": 15.0,
+                "samples": 1500,
+                "shares": {"land (parquet, manifest)": 0.5, "load (COPY)": 0.25},
+            },
         }
     },
     "nightly": {
@@ -86,6 +93,7 @@ def test_report_judges_targets_and_writes_page_json_and_charts(tmp_path: Path) -
     assert "| loader vs raw COPY (psql) | >= 0.9x | 0.80x | **no** |" in text
     assert "skipped: not installed" in text
     assert "| incremental | 4.0 | 3 | model 2.5, test 1 | indicator_values 2 |" in text
+    assert "| land (parquet, manifest) | 50% |" in text
     assert "![loader throughput](benchmarks-throughput.svg)" in text
     svg = (tmp_path / "docs" / "benchmarks-throughput.svg").read_text()
     assert svg.startswith("<svg") and "1,250 rows/s" in svg
