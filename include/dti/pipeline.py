@@ -160,64 +160,59 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return _POOLS[workers]
 
 
-def _groups(intervals: list, size: int) -> list[list]:
-    return [intervals[i : i + size] for i in range(0, len(intervals), size)]
-
-
-def group_size(n: int) -> int:
-    """Intervals per step of a chunk: about a quarter of it, at least 5 (a month of days in four
-    steps). The workers land the next steps while this process validates and loads one, so both
-    cores stay busy; each step is one GX run, whose fixed cost is why steps are not single days."""
-    return max(5, -(-n // 4))
+STEP_ROWS = 40_000
 
 
 def _land_intervals(
-    settings: Settings, source: str, entity: str, intervals: list, workers: int
+    settings: Settings,
+    source: str,
+    entity: str,
+    intervals: list,
+    workers: int,
+    step_rows: int = STEP_ROWS,
 ) -> Iterator[tuple[list[dict], dict[str, str]]]:
     """Extract and land intervals in worker processes (parsing and hashing are CPU-bound).
 
-    Every interval is handed to the workers at once; the results come back a step at a time (see
-    :func:`group_size`), in interval order: per step, the landed batch dicts and {interval name:
-    error} for the others. Landing goes on in the workers while the caller uses a step.
+    Every interval is handed to the workers at once; the results come back in interval order, a
+    step at a time: as soon as the landed intervals not yet handed back hold `step_rows` rows (and
+    once at the end), their batch dicts and {interval name: error} for the others. The workers
+    land the next step while the caller validates and loads one, so both cores stay busy; a step
+    is one GX run, whose fixed cost is why a step is not a day (a month of the portal's dossiers
+    comes back in three or four steps, a month of the police's small days in one).
     """
     names = {i.start.isoformat(): i.name for i in intervals}
 
-    def sort(results: list[tuple[str, dict | str]]) -> tuple[list[dict], dict[str, str]]:
-        landed = [outcome for _, outcome in results if isinstance(outcome, dict)]
-        errors = {names[s]: outcome for s, outcome in results if isinstance(outcome, str)}
-        return landed, errors
+    def steps(results: Iterator[tuple[str, dict | str]]):
+        landed: list[dict] = []
+        errors: dict[str, str] = {}
+        for start, outcome in results:
+            if isinstance(outcome, dict):
+                landed.append(outcome)
+            else:
+                errors[names[start]] = outcome
+            if sum(b["rows"] for b in landed) >= step_rows:
+                yield landed, errors
+                landed, errors = [], {}
+        if landed or errors:
+            yield landed, errors
 
-    steps = _groups(intervals, group_size(len(intervals)))
+    def args(i) -> tuple:
+        return settings, source, entity, i.start.isoformat(), i.end.isoformat()
+
     if workers <= 1 or len(intervals) <= 1:
-        for step in steps:
-            yield sort(
-                [
-                    _land_interval(settings, source, entity, i.start.isoformat(), i.end.isoformat())
-                    for i in step
-                ]
-            )
+        yield from steps(_land_interval(*args(i)) for i in intervals)
         return
     pool = _pool(workers)
-    futures: list[list[Future]] = []
+    futures: list[Future] = []
     try:
-        futures = [
-            [
-                pool.submit(
-                    _land_interval, settings, source, entity, i.start.isoformat(), i.end.isoformat()
-                )
-                for i in step
-            ]
-            for step in steps
-        ]
-        for step in futures:
-            yield sort([f.result() for f in step])
+        futures = [pool.submit(_land_interval, *args(i)) for i in intervals]
+        yield from steps(f.result() for f in futures)
     except BrokenProcessPool:
         _POOLS.pop(workers, None)  # a worker died (out of memory?): start afresh next time
         raise
     finally:
-        for step in futures:
-            for f in step:
-                f.cancel()  # the caller stopped early (an error): land nothing more
+        for f in futures:
+            f.cancel()  # the caller stopped early (an error): land nothing more
 
 
 class SourceIntervalsFailed(Exception):
@@ -243,9 +238,9 @@ def _land_validate_load(
     unavailable: dict[str, str],
     span: str,
 ) -> None:
-    """One entity's intervals of a chunk, in steps: the worker processes land every interval
-    while this process validates each step in one GX run and COPYs its passing intervals in
-    order; failures are audited and collected, not raised.
+    """One entity's intervals of a chunk, in steps (see :func:`_land_intervals`): the worker
+    processes land every interval while this process validates each step in one GX run and COPYs
+    its passing intervals in order; failures are audited and collected, not raised.
 
     The progress lines give each stage's own seconds: landing from the chunk's start to the last
     interval landed, validation and load summed over the steps (they overlap with landing)."""
