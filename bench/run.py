@@ -31,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -563,14 +563,24 @@ def bench_nightly(stack: Stack, work: Path, day: str) -> tuple[dict, dict]:
 DBT_LOG = ROOT / "dbt_project" / "logs" / "dbt.log"
 
 
+def _lines(path: Path) -> Iterator[str]:
+    with open(path, errors="replace") as lines:
+        yield from lines
+
+
 def dbt_build_profile(since: datetime, log_path: Path = DBT_LOG) -> dict | None:
     """Where the last `dbt build` started after `since` spent its time, from dbt's JSON log:
     its wall clock, the nodes' execution seconds summed by type, and the slowest nodes."""
     if not log_path.exists():
         return None
+    # dbt rotates its log at 10 MB: a build's first events may be in dbt.log.1, .2, ...
+    rotated = sorted(
+        log_path.parent.glob(f"{log_path.name}.*"),
+        key=lambda p: -int(p.suffix[1:]) if p.suffix[1:].isdigit() else 0,
+    )
     runs: dict[str, dict] = {}
-    with open(log_path, errors="replace") as log_file:
-        for line in log_file:
+    for path in [*rotated, log_path]:
+        for line in _lines(path):
             if '"NodeFinished"' not in line and '"CommandCompleted"' not in line:
                 continue
             try:
