@@ -402,7 +402,7 @@ def bench_alternatives(stack: Stack, work: Path, table, sample: int, repeats: in
 
 
 # What a range run's CPU samples were doing, by the first of these found in the sample's stack
-# (most specific first); the rest is Airflow, imports and the CLI.
+# (most specific first).
 RANGE_PARTS = (
     ("pseudonymise (keyed hash)", ("dti/pseudonymise.py",)),
     ("extract (HTTP, JSON parsing)", ("dti/extract/",)),
@@ -411,6 +411,9 @@ RANGE_PARTS = (
     ("GX: the suite's run", ("great_expectations/",)),
     ("GX: reading the batches", ("dti/validate.py",)),
     ("load (COPY)", ("dti/load.py",)),
+    ("Python imports (the task and each land worker)", ("importlib._bootstrap",)),
+    ("Airflow (DAG parsing, task runner, API)", ("airflow/",)),
+    ("worker plumbing (multiprocessing, pickling)", ("multiprocessing/", "concurrent/futures/")),
 )
 
 
@@ -442,7 +445,7 @@ def profile_range(stack: Stack, work: Path, source: str, first: str, last: str) 
             continue
         part = next(
             (name for name, marks in RANGE_PARTS if any(m in stack_text for m in marks)),
-            "Airflow, imports, CLI and the rest",
+            "the rest (the CLI, threads waiting, native frames)",
         )
         parts[part] = parts.get(part, 0) + int(count)
         total += int(count)
