@@ -437,9 +437,21 @@ def profile_range(stack: Stack, work: Path, source: str, first: str, last: str) 
     wall = time.perf_counter() - t0
     if res.returncode != 0 or not raw.exists():
         return {"error": f"py-spy failed: {res.stderr.strip()[-300:]}"}
+    total, shares = range_shares(raw.read_text())
+    return {
+        "command": " ".join(cmd[1:]),
+        "wall_s": round(wall, 1),
+        "samples": total,
+        "cpu_s": round(total / 100, 1),
+        "shares": shares,
+    }
+
+
+def range_shares(collapsed: str) -> tuple[int, dict[str, float]]:
+    """(samples, share of each part of RANGE_PARTS) of py-spy's raw (collapsed) output."""
     parts: dict[str, int] = {}
     total = 0
-    for line in raw.read_text().splitlines():
+    for line in collapsed.splitlines():
         stack_text, _, count = line.rpartition(" ")
         if not count.isdigit():
             continue
@@ -449,15 +461,8 @@ def profile_range(stack: Stack, work: Path, source: str, first: str, last: str) 
         )
         parts[part] = parts.get(part, 0) + int(count)
         total += int(count)
-    return {
-        "command": " ".join(cmd[1:]),
-        "wall_s": round(wall, 1),
-        "samples": total,
-        "cpu_s": round(total / 100, 1),
-        "shares": {
-            k: round(v / max(total, 1), 3) for k, v in sorted(parts.items(), key=lambda kv: -kv[1])
-        },
-    }
+    ordered = sorted(parts.items(), key=lambda kv: -kv[1])
+    return total, {k: round(v / max(total, 1), 3) for k, v in ordered}
 
 
 def profile_loader(work: Path, batch, dsn: str) -> str | None:
