@@ -576,9 +576,11 @@ def _lines(path: Path) -> Iterator[str]:
         yield from lines
 
 
-def dbt_build_profile(since: datetime, log_path: Path = DBT_LOG) -> dict | None:
-    """Where the last `dbt build` started after `since` spent its time, from dbt's JSON log:
-    its wall clock, the nodes' execution seconds summed by type, and the slowest nodes."""
+def dbt_build_profile(
+    since: datetime, log_path: Path = DBT_LOG, until: datetime | None = None
+) -> dict | None:
+    """Where the last `dbt build` logged between `since` and `until` spent its time, from dbt's
+    JSON log: its wall clock, the nodes' execution seconds summed by type, the slowest nodes."""
     if not log_path.exists():
         return None
     # dbt rotates its log at 10 MB: a build's first events may be in dbt.log.1, .2, ...
@@ -596,7 +598,8 @@ def dbt_build_profile(since: datetime, log_path: Path = DBT_LOG) -> dict | None:
             except ValueError:
                 continue
             info, data = event.get("info", {}), event.get("data", {})
-            if datetime.fromisoformat(info.get("ts", "1970-01-01T00:00:00Z")) < since:
+            ts = datetime.fromisoformat(info.get("ts", "1970-01-01T00:00:00Z"))
+            if ts < since or (until is not None and ts > until):
                 continue
             run = runs.setdefault(info.get("invocation_id", "-"), {"nodes": [], "wall_s": None})
             if info.get("name") == "CommandCompleted":
