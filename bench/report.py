@@ -107,6 +107,13 @@ def judge(results: dict[str, Any]) -> list[Verdict]:
         )
     )
     for source, info in (_get(results, "scaling", "sources") or {}).items():
+        if info.get("invalid"):
+            out.append(
+                Verdict(
+                    f"scaling {source}", "linear, <= 4 GiB", f"not judged: {info['invalid']}", None
+                )
+            )
+            continue
         tr = info.get("time_ratio")
         top = info.get("top_scale")
         if tr is not None and top:

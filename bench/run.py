@@ -743,24 +743,39 @@ def bench_scaling(
             log.info("scaling %s x%g: %s", source, scale, point)
             save({"from": first, "to": last, "points": points, "sources": {}})
     restart_simulator(stack, 1.0, stack.settings.inbox, years)
+    summary = scaling_summary(points, sources)
+    return {"from": first, "to": last, "points": points, "sources": summary}
+
+
+def scaling_summary(points: list[dict], sources: list[str]) -> dict[str, dict]:
+    """Per source: the time ratio of the largest scale to the smallest, and the peak memory. A
+    source whose loaded rows did not grow with the multiplier (within a fifth) is not judged:
+    the run did not load what the simulator was asked to make."""
     summary: dict[str, dict] = {}
     for source in sources:
         mine = [p for p in points if p["source"] == source]
-        base = next((p for p in mine if p["scale"] == min(scales)), None)
-        top = max(mine, key=lambda p: p["scale"], default=None)
-        key = (
-            "pipeline_s"
-            if base and top and base.get("pipeline_s") and top.get("pipeline_s")
-            else "wall_s"
-        )
-        if base and top and base[key]:
+        if not mine:
+            continue
+        base = min(mine, key=lambda p: p["scale"])
+        top = max(mine, key=lambda p: p["scale"])
+        key = "pipeline_s" if base.get("pipeline_s") and top.get("pipeline_s") else "wall_s"
+        volume = top["scale"] / base["scale"]
+        grew = (top.get("rows") or 0) / max(base.get("rows") or 0, 1)
+        if grew < 0.8 * volume:
             summary[source] = {
-                "top_scale": top["scale"] / base["scale"],
+                "top_scale": volume,
+                "invalid": f"the rows loaded grew {grew:.2f}x for {volume:g}x the volume",
+            }
+            continue
+        if base[key]:
+            summary[source] = {
+                "top_scale": volume,
                 "time_ratio": round(top[key] / base[key], 3),
+                "rows_ratio": round(grew, 3),
                 "timed": key,
                 "peak_rss_mib": max(p["peak_rss_mib"] for p in mine),
             }
-    return {"from": first, "to": last, "points": points, "sources": summary}
+    return summary
 
 
 # --------------------------------------------------------------------------- main
