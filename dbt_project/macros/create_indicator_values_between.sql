@@ -8,9 +8,15 @@
     {%- set periods_sql -%}
         select 'range'::text, from_date, to_date
     {%- endset -%}
+    {%- set geography_sql -%}
+        select geography_date
+    {%- endset -%}
 -- dropped first: `create or replace` cannot change the columns of an older version
 drop function if exists {{ adapter.quote(schema) }}.indicator_values_between(date, date);
-create function {{ adapter.quote(schema) }}.indicator_values_between(from_date date, to_date date)
+drop function if exists {{ adapter.quote(schema) }}.indicator_values_between(date, date, date);
+create function {{ adapter.quote(schema) }}.indicator_values_between(
+    from_date date, to_date date, geography_date date default current_date
+)
 returns table (
     indicator_code text,
     period_type text,
@@ -24,14 +30,16 @@ returns table (
     denominator numeric,
     value numeric,
     target numeric,
-    meets_target boolean
+    meets_target boolean,
+    geography text,
+    area_valid_from date
 )
 language sql
 stable
 set work_mem = '{{ var("indicator_work_mem") }}'
 as $indicator_values_between$
-{{ indicator_values_sql(periods_sql) }}
+{{ indicator_values_sql(periods_sql, geography_sql) }}
 $indicator_values_between$;
-comment on function {{ adapter.quote(schema) }}.indicator_values_between(date, date) is
-'Chỉ số cho một khoảng ngày bất kỳ [from_date, to_date] (cùng định nghĩa với marts.indicator_values). / The indicators for any range of days [from_date, to_date], same definition as marts.indicator_values (period_type = range).'
+comment on function {{ adapter.quote(schema) }}.indicator_values_between(date, date, date) is
+'Chỉ số cho một khoảng ngày bất kỳ [from_date, to_date] (cùng định nghĩa với marts.indicator_values), theo địa bàn lúc báo cáo (geography = as_reported) và theo đơn vị hành chính hiệu lực ngày geography_date (mặc định hôm nay). / The indicators for any range of days [from_date, to_date], same definition as marts.indicator_values (period_type = range), on the areas as reported (geography = as_reported) and restated on the units valid on geography_date (default today).'
 {%- endmacro %}

@@ -10,6 +10,7 @@ indicator_values as (
     where indicator_code like 'GD\_%'
         and area_level = 'province'
         and breakdown = 'total'
+        and geography = 'as_reported'
 
 ),
 

@@ -1,6 +1,7 @@
 -- Roll-ups over time recompute numerator and denominator: for the dossier-count indicators
 -- (whose membership does not depend on the period's end), every quarter, half-year and year
--- equals the sum of its months, area by area. Returns the rows that differ.
+-- equals the sum of its months, area by area, on the areas as reported and on today's units.
+-- Returns the rows that differ.
 with
 
 indicator_values as (
@@ -40,6 +41,7 @@ summed_months as (
         longer_periods.area_code,
         longer_periods.numerator,
         longer_periods.denominator,
+        longer_periods.geography,
         sum(months.numerator) as month_numerator,
         sum(months.denominator) as month_denominator
     from longer_periods
@@ -47,8 +49,9 @@ summed_months as (
         on months.indicator_code = longer_periods.indicator_code
         and months.area_level = longer_periods.area_level
         and months.area_code = longer_periods.area_code
+        and months.geography = longer_periods.geography
         and months.period_start between longer_periods.period_start and longer_periods.period_end
-    group by 1, 2, 3, 4, 5, 6, 7
+    group by 1, 2, 3, 4, 5, 6, 7, 8
 
 )
 

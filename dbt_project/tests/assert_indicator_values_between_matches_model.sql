@@ -10,7 +10,7 @@ with
 all_quarter_rows as (
 
     select
-        indicator_code, period_start, period_end, area_level, area_code,
+        indicator_code, period_start, period_end, geography, area_level, area_code,
         numerator, denominator, value, target, meets_target
     from {{ ref('indicator_values') }}
     where period_type = 'quarter'
@@ -39,7 +39,7 @@ function_rows as (
 
     select
         between_rows.indicator_code, between_rows.period_start, between_rows.period_end,
-        between_rows.area_level, between_rows.area_code, between_rows.numerator,
+        between_rows.geography, between_rows.area_level, between_rows.area_code, between_rows.numerator,
         between_rows.denominator, between_rows.value, between_rows.target, between_rows.meets_target
     from quarters
     cross join lateral {{ ref('indicator_values').schema }}.indicator_values_between(

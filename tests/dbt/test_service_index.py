@@ -25,6 +25,7 @@ def test_index_agrees_with_indicator_values(built: DbtWarehouse) -> None:
           on v.indicator_code = c.indicator_code and v.period_type = s.period_type
          and v.period_start = s.period_start and v.area_level = s.unit_type
          and v.area_code = s.unit_code and v.breakdown = 'total'
+         and v.geography = 'as_reported'
         where (s.numerator, s.denominator) is distinct from (v.numerator, v.denominator)
         """
     )

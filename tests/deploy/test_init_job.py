@@ -89,10 +89,15 @@ def test_the_init_job_prepares_airflow_and_the_warehouse(tmp_path, databases):
         assert {"raw", "ops", "staging", "intermediate", "marts", "reference"} <= schemas
         assert conn.execute("select 1 from pg_roles where rolname = 'dti_analyst'").fetchone()
         assert conn.execute("select count(*) from ops.load_audit").fetchone()[0] == 0
-        units = conn.execute("select count(*) from raw.ref__admin_units").fetchone()[0]
-        assert (
-            units == 220
-        )  # Bắc Giang (DTI_PROVINCE_CODE=24): the province, 10 districts, 209 communes
+        on_2022 = conn.execute(
+            "select level, count(*) from raw.ref__admin_units where valid_from <= '2022-06-30' "
+            "and (valid_to is null or '2022-06-30' < valid_to) group by 1 order by 1"
+        ).fetchall()
+        # the 2022 units of Bắc Giang (24: 10 districts, 209 communes) and Bắc Ninh (27: 8
+        # districts, 126 communes), merged into the new Bắc Ninh (DTI_PROVINCE_CODE=24)
+        assert on_2022 == [("commune", 335), ("district", 18), ("province", 2)]
+        links = conn.execute("select count(*) from raw.ref__admin_unit_links").fetchone()[0]
+        assert links > 0
     passwords = json.loads(
         Path(env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]).read_text()
     )

@@ -34,7 +34,8 @@ def _refused(url: str, sql: str) -> str:
 def test_analyst_reads_the_marts(analyst_url: str) -> None:
     with psycopg.connect(analyst_url) as conn:
         received = conn.execute(
-            "select numerator from marts.indicator_values where indicator_code = "
+            "select numerator from marts.indicator_values where geography = 'as_reported' "
+            "and indicator_code = "
             "'DVC_ONLINE_INTAKE_RATE' and period_type = 'half_year' and area_level = 'province' "
             "and period_start = '2022-01-01' and breakdown = 'total'"
         ).fetchone()
@@ -54,7 +55,8 @@ def test_analyst_reads_the_marts(analyst_url: str) -> None:
         # the range function runs with the analyst's own rights
         rows = conn.execute(
             "select value from marts.indicator_values_between('2022-01-01', '2022-06-30') "
-            "where indicator_code = 'DVC_ONLINE_INTAKE_RATE' and area_level = 'province' "
+            "where geography = 'as_reported' "
+            "and indicator_code = 'DVC_ONLINE_INTAKE_RATE' and area_level = 'province' "
             "and breakdown = 'total'"
         ).fetchall()
         assert [round(float(v), 1) for (v,) in rows] == [33.4]

@@ -50,7 +50,8 @@ def test_cashless_tuition_grows_through_h1(h1):
     # a flow: the half-year sums its months' parts
     months = h1.query(
         "select sum(numerator), sum(denominator) from marts.indicator_values "
-        "where indicator_code = 'GD_CASHLESS_TUITION_RATE' and period_type = 'month' "
+        "where geography = 'as_reported' "
+        "and indicator_code = 'GD_CASHLESS_TUITION_RATE' and period_type = 'month' "
         "and period_start between '2022-01-01' and '2022-06-01' "
         "and area_level = 'province' and breakdown = 'total'"
     )[0]
@@ -62,7 +63,8 @@ def test_cashless_tuition_grows_through_h1(h1):
 def test_levels_and_areas_add_up(h1):
     by = h1.query(
         "select area_level, breakdown, sum(numerator), sum(denominator) "
-        "from marts.indicator_values where indicator_code = 'GD_E_RECORD_SCHOOL_RATE' "
+        "from marts.indicator_values where geography = 'as_reported' "
+        "and indicator_code = 'GD_E_RECORD_SCHOOL_RATE' "
         "and period_type = 'half_year' and period_start = '2022-01-01' group by 1, 2"
     )
     sums = {(a, b): (int(n), int(d)) for a, b, n, d in by}
@@ -73,7 +75,8 @@ def test_levels_and_areas_add_up(h1):
     levels = dict(
         h1.query(
             "select breakdown_value, denominator from marts.indicator_values "
-            "where indicator_code = 'GD_E_RECORD_SCHOOL_RATE' and period_type = 'half_year' "
+            "where geography = 'as_reported' "
+            "and indicator_code = 'GD_E_RECORD_SCHOOL_RATE' and period_type = 'half_year' "
             "and period_start = '2022-01-01' and area_level = 'province' "
             "and breakdown = 'school_level'"
         )

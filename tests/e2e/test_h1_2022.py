@@ -13,7 +13,8 @@ pytestmark = pytest.mark.slow
 def _province(stack, code: str, period_type: str, start: str) -> tuple[int, int, Decimal]:
     rows = stack.query(
         "select numerator, denominator, value from marts.indicator_values "
-        "where indicator_code = %s and period_type = %s and period_start = %s "
+        "where geography = 'as_reported' "
+        "and indicator_code = %s and period_type = %s and period_start = %s "
         "and area_level = 'province'",
         (code, period_type, start),
     )
@@ -52,13 +53,15 @@ def test_h1_roll_ups_recompute_from_parts(h1):
     """Months add up to the half-year; districts and province agencies add up to the province."""
     months = h1.query(
         "select sum(numerator), sum(denominator) from marts.indicator_values "
-        "where indicator_code = 'DVC_ONLINE_INTAKE_RATE' and period_type = 'month' "
+        "where geography = 'as_reported' "
+        "and indicator_code = 'DVC_ONLINE_INTAKE_RATE' and period_type = 'month' "
         "and area_level = 'province' and period_start between '2022-01-01' and '2022-06-01'"
     )[0]
     assert (int(months[0]), int(months[1])) == (86_536, 258_778)
     districts = h1.query(
         "select sum(numerator), sum(denominator) from marts.indicator_values "
-        "where indicator_code = 'DVC_ONLINE_INTAKE_RATE' and period_type = 'half_year' "
+        "where geography = 'as_reported' "
+        "and indicator_code = 'DVC_ONLINE_INTAKE_RATE' and period_type = 'half_year' "
         "and area_level = 'district' and period_start = '2022-01-01'"
     )[0]
     assert 0 < int(districts[1]) < 258_778
@@ -77,18 +80,20 @@ def test_any_range_uses_the_same_definitions(h1):
     columns = "indicator_code, breakdown, breakdown_value, numerator, denominator, value"
     mart = h1.query(
         f"select {columns} from marts.indicator_values "
-        "where period_type = 'half_year' and period_start = '2022-01-01' "
+        "where geography = 'as_reported' "
+        "and period_type = 'half_year' and period_start = '2022-01-01' "
         "and area_level = 'province' order by 1, 2, 3"
     )
     ranged = h1.query(
         f"select {columns} from marts.indicator_values_between('2022-01-01', '2022-06-30') "
-        "where area_level = 'province' order by 1, 2, 3"
+        "where geography = 'as_reported' and area_level = 'province' order by 1, 2, 3"
     )
     # every source's indicators, split rows included
     assert {"DVC", "YT", "GD", "CA"} <= {row[0].split("_")[0] for row in mart}
     assert mart == ranged
     odd = h1.query(
         "select numerator, denominator from marts.indicator_values_between('2022-01-01', "
-        "'2022-06-15') where indicator_code = 'DVC_ONLINE_INTAKE_RATE' and area_level = 'province'"
+        "'2022-06-15') where geography = 'as_reported' "
+        "and indicator_code = 'DVC_ONLINE_INTAKE_RATE' and area_level = 'province'"
     )[0]
     assert 0 < odd[1] < 258_778

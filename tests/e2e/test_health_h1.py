@@ -19,7 +19,8 @@ REPORT = ("2022-01-01", "2022-06-15")  # the half-year report's health reference
 def _between(stack, code: str, first: str, last: str, breakdown: str = "total", value="total"):
     rows = stack.query(
         "select numerator, denominator, value from marts.indicator_values_between(%s, %s) "
-        "where indicator_code = %s and area_level = 'province' and breakdown = %s "
+        "where geography = 'as_reported' "
+        "and indicator_code = %s and area_level = 'province' and breakdown = %s "
         "and breakdown_value = %s",
         (first, last, code, breakdown, value),
     )
@@ -76,7 +77,8 @@ def test_insured_visits_are_the_episodes_that_arrived(h1):
     num, den, _ = _between(h1, "YT_INSURED_VISITS", "2022-01-01", "2022-06-30")
     assert num == episodes > 0 and den is None
     districts = h1.scalar(
-        "select sum(numerator) from marts.indicator_values where indicator_code = "
+        "select sum(numerator) from marts.indicator_values where geography = 'as_reported' "
+        "and indicator_code = "
         "'YT_INSURED_VISITS' and period_type = 'half_year' and period_start = '2022-01-01' "
         "and area_level = 'district' and breakdown = 'total'"
     )

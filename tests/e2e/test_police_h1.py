@@ -23,7 +23,8 @@ def _row(
 ) -> tuple[int, int | None, Decimal]:
     rows = stack.query(
         "select numerator, denominator, value from marts.indicator_values "
-        "where indicator_code = %s and period_type = %s and period_start = %s "
+        "where geography = 'as_reported' "
+        "and indicator_code = %s and period_type = %s and period_start = %s "
         "and (%s::date is null or period_end = %s::date) "
         "and area_level = 'province' and area_code = %s and breakdown_value = %s",
         (code, period_type, start, end, end, PROVINCE, breakdown_value),
@@ -36,7 +37,8 @@ def _row(
 def _between(stack, code: str, first: str, last: str, breakdown_value: str = "total"):
     rows = stack.query(
         "select numerator, denominator, value from marts.indicator_values_between(%s, %s) "
-        "where indicator_code = %s and area_level = 'province' and breakdown_value = %s",
+        "where geography = 'as_reported' "
+        "and indicator_code = %s and area_level = 'province' and breakdown_value = %s",
         (first, last, code, breakdown_value),
     )
     assert len(rows) == 1, f"{code} {first}..{last}: {rows}"
@@ -64,13 +66,15 @@ def test_cccd_applications_and_cards(h1):
     num, _, _ = _row(h1, "CA_CCCD_APPLICATIONS", "half_year", "2022-01-01")
     assert num == 100_154
     months = h1.scalar(
-        "select sum(numerator) from marts.indicator_values where indicator_code = "
+        "select sum(numerator) from marts.indicator_values where geography = 'as_reported' "
+        "and indicator_code = "
         "'CA_CCCD_APPLICATIONS' and period_type = 'month' and area_level = 'province' "
         "and period_start between '2022-01-01' and '2022-06-01'"
     )
     assert int(months) == 100_154
     districts = h1.scalar(
-        "select sum(numerator) from marts.indicator_values where indicator_code = "
+        "select sum(numerator) from marts.indicator_values where geography = 'as_reported' "
+        "and indicator_code = "
         "'CA_CCCD_APPLICATIONS' and period_type = 'half_year' and period_start = '2022-01-01' "
         "and area_level = 'district'"
     )

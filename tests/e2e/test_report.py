@@ -73,7 +73,8 @@ def _mart(h1, period_type: str, start: str) -> dict[str, tuple]:
     rows = h1.query(
         "select v.indicator_code, v.value, r.unit from marts.indicator_values v "
         "join reference.indicator_registry r on r.code = v.indicator_code "
-        "where v.period_type = %s and v.period_start = %s and v.area_code = '24' "
+        "where v.geography = 'as_reported' "
+        "and v.period_type = %s and v.period_start = %s and v.area_code = '24' "
         "and v.breakdown = 'total' and v.breakdown_value = 'total'",
         (period_type, start),
     )

@@ -46,6 +46,7 @@ def test_h1_index_equals_indicator_values_and_adds_up(h1):
           on v.indicator_code = c.indicator_code and v.period_type = s.period_type
          and v.period_start = s.period_start and v.area_level = s.unit_type
          and v.area_code = s.unit_code and v.breakdown = 'total'
+         and v.geography = 'as_reported'
         where (s.numerator, s.denominator) is distinct from (v.numerator, v.denominator)
         """
     )

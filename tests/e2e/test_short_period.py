@@ -14,7 +14,8 @@ FIRST, LAST = date(2022, 3, 1), date(2022, 3, 3)
 def _intake(stack, first: date, last: date) -> tuple[int, int]:
     num, den = stack.query(
         "select numerator, denominator from marts.indicator_values_between(%s, %s) "
-        "where indicator_code = 'DVC_ONLINE_INTAKE_RATE' and area_level = 'province'",
+        "where geography = 'as_reported' "
+        "and indicator_code = 'DVC_ONLINE_INTAKE_RATE' and area_level = 'province'",
         (first, last),
     )[0]
     return int(den), int(num)

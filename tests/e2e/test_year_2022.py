@@ -31,7 +31,8 @@ def test_year_2022_rate_as_published(year, code):
     printed, places = PUBLISHED_2022[code]
     num, den, value = year.query(
         "select numerator, denominator, value from marts.indicator_values "
-        "where indicator_code = %s and period_type = 'year' and period_start = '2022-01-01' "
+        "where geography = 'as_reported' "
+        "and indicator_code = %s and period_type = 'year' and period_start = '2022-01-01' "
         "and area_level = 'province'",
         (code,),
     )[0]

@@ -17,7 +17,8 @@ drop table if exists marts.service_index;
 create table marts.indicator_values (
     indicator_code text, period_type text, period_start date, period_end date, area_level text,
     area_code text, breakdown text, breakdown_value text, numerator numeric,
-    denominator numeric, value numeric, target numeric, meets_target boolean
+    denominator numeric, value numeric, target numeric, meets_target boolean,
+    geography text, area_valid_from date
 );
 create table marts.service_index (
     period_type text, period_start date, period_end date, unit_type text, unit_code text,
@@ -44,7 +45,7 @@ def _build(dsn: str, on_time_april: int) -> None:
             conn.execute(
                 "insert into marts.indicator_values values "
                 "(%s, %s, %s, %s, 'province', '24', 'total', 'total', %s, %s, "
-                "round(100.0 * %s / %s, 4), null, null)",
+                "round(100.0 * %s / %s, 4), null, null, 'as_reported', '2020-01-01')",
                 (code, ptype, start, end, num, den, num, den),
             )
             conn.execute(

@@ -6,6 +6,8 @@
        file-drop source rejected as unreadable (ops.file_receipts, with its reason), with the failed rules, the
        count of bad rows and a sample when the outcome carries them (else the error text, which
        names the failed expectations), and whether a later load of the interval succeeded;
+    3. administrative-unit codes a source sent that name no unit on the record's day
+       (unknown_code, code_of_another_period; int_unit_code_checks);
     2. outliers: monthly indicator values of an area whose modified z-score over the area's own
        monthly history (0.6745 (x - median) / MAD, Iglewicz and Hoaglin) exceeds 3.5 in absolute
        value, over months with at least 30 in the denominator and at least 6 such months. -#}
@@ -126,11 +128,20 @@ rejected_files as (
 
 ),
 
+-- codes a source sent that name no unit on the record's day (int_unit_code_checks)
+unit_code_issues as (
+
+    select * from {{ ref('int_unit_code_checks') }}
+    where verdict <> 'valid'
+
+),
+
 monthly_values as (
 
     select indicator_code, area_level, area_code, period_start, period_end, value
     from {{ ref('indicator_values') }}
     where period_type = 'month'
+        and geography = 'as_reported'
         and value is not null
         and breakdown = 'total'
         -- a rate over a handful of dossiers swings by chance: only months with at least 30 in
@@ -322,6 +333,39 @@ final as (
         null as detected_at
 
     from outliers
+
+    union all
+
+    select
+        verdict,
+        source,
+        entity,
+        null,
+        null,
+        unit_level,
+        unit_code,
+        first_day,
+        last_day,
+        case verdict
+            when 'unknown_code' then 'the ' || unit_level || ' code names no unit at any date: '
+                || 'not joined to any unit'
+            else 'the ' || unit_level || ' code names no unit on these days (a unit of another '
+                || 'period): restated through the crosswalk'
+        end,
+        records,
+        null,
+        case verdict
+            when 'unknown_code' then 'nearest valid units: ' || coalesce(nearest_versions, 'none')
+            else 'resolved to ' || coalesce(resolved_to, 'no unit') || ' (' || days || ' days)'
+        end,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null
+
+    from unit_code_issues
 
 )
 

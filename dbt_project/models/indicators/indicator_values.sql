@@ -52,4 +52,9 @@
     ) as calendar_periods (period_type, period_start, period_end)
 {%- endset -%}
 
-{{ indicator_values_sql(periods_sql) }}
+{#- restated on the units valid at build time (today's geography) -#}
+{%- set geography_sql -%}
+    select current_date
+{%- endset -%}
+
+{{ indicator_values_sql(periods_sql, geography_sql) }}

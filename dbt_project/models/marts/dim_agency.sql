@@ -1,8 +1,12 @@
 with
 
+-- the units are the versions valid on the day of the registry snapshot (codes are reused)
 agencies as (
 
-    select * from {{ ref('stg_portal__agencies') }}
+    select
+        *,
+        (snapshot_interval_start at time zone 'Asia/Ho_Chi_Minh')::date as snapshot_date
+    from {{ ref('stg_portal__agencies') }}
 
 ),
 
@@ -27,6 +31,7 @@ agency_areas as (
     left join units as communes
         on agencies.commune_code = communes.unit_code
         and communes.unit_level = 'commune'
+        and {{ unit_valid_on('communes', 'agencies.snapshot_date') }}
 
 ),
 
@@ -53,10 +58,13 @@ final as (
     from agency_areas
     left join units as provinces
         on coalesce(agency_areas.province_code, '{{ var("dti_province_code") }}') = provinces.unit_code
+        and {{ unit_valid_on('provinces', 'agency_areas.snapshot_date') }}
     left join units as districts
         on agency_areas.area_district_code = districts.unit_code
+        and {{ unit_valid_on('districts', 'agency_areas.snapshot_date') }}
     left join units as communes
         on agency_areas.area_commune_code = communes.unit_code
+        and {{ unit_valid_on('communes', 'agency_areas.snapshot_date') }}
 
 )
 

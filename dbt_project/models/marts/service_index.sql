@@ -191,6 +191,7 @@ procedure_component_values as (
         on indicator_values.indicator_code = components.indicator_code
         and components.unit_scope = 'province'
     where indicator_values.area_level = 'province'
+        and indicator_values.geography = 'as_reported'
         and indicator_values.breakdown = 'total'
         and indicator_values.period_type in ('month', 'quarter', 'half_year', 'year')
 
@@ -213,10 +214,15 @@ units as (
 
 unit_names as (
 
-    select 'agency' as unit_type, agency_code as unit_code, agency_name as unit_name
+    select
+        'agency' as unit_type,
+        agency_code as unit_code,
+        agency_name as unit_name,
+        null::date as valid_from,
+        null::date as valid_to
     from {{ ref('dim_agency') }}
     union all
-    select unit_level, unit_code, unit_name_with_type
+    select unit_level, unit_code, unit_name_with_type, valid_from, valid_to
     from {{ ref('dim_administrative_unit') }}
 
 ),
@@ -266,9 +272,11 @@ scored as (
         and units.unit_type = component_values.unit_type
         and units.unit_code = component_values.unit_code
         and components.component_code = component_values.component_code
+    -- an area's name is its version's at the period's end (codes are reused)
     left join unit_names
         on units.unit_type = unit_names.unit_type
         and units.unit_code = unit_names.unit_code
+        and (unit_names.valid_from is null or {{ unit_valid_on('unit_names', 'units.period_end') }})
 
 ),
 

@@ -37,9 +37,14 @@ def generate(
     lang: str = "vi",
     out: Path | None = None,
     pdf: bool = True,
+    todays_units: bool = False,
 ) -> ReportFiles:
-    """Write the report of `period` (2022-Q2, 2022-H1, 2022) for the configured province."""
+    """Write the report of `period` (2022-Q2, 2022-H1, 2022) for the configured province: on
+    the areas as reported, or with `todays_units` restated on today's administrative units."""
     from dti.warehouse import warehouse_url
 
-    data = collect(warehouse_url(settings), period, lang, settings.province_code)
-    return write(data, out or default_path(settings, period, lang), pdf=pdf)
+    data = collect(
+        warehouse_url(settings), period, lang, settings.province_code, todays_units=todays_units
+    )
+    name = f"{period}-today" if todays_units else period
+    return write(data, out or default_path(settings, name, lang), pdf=pdf)

@@ -164,6 +164,10 @@ class ReportData:
     loaded_from: date | None
     closed_at: datetime | None
     revision_count: int
+    geography: str = "as_reported"
+    """'as_reported', or the first day of the units the figures are restated on."""
+    ranked_level: str = "district"
+    """The areas ranked: districts before the 2025 reform, communes on its units."""
     summary: list[SummaryRow] = field(default_factory=list)
     without_values: list[str] = field(default_factory=list)
     trends: list[TrendSeries] = field(default_factory=list)
@@ -204,8 +208,16 @@ def _exists(conn: psycopg.Connection, relation: str) -> bool:
     return row is not None and row[0] is not None
 
 
-def collect(dsn: str, period: str, lang: str = "vi", province_code: str = "24") -> ReportData:
-    """Read the report's figures for `period` (2022-Q2, 2022-H1, 2022, 2022-05) and the province.
+def collect(
+    dsn: str,
+    period: str,
+    lang: str = "vi",
+    province_code: str = "24",
+    *,
+    todays_units: bool = False,
+) -> ReportData:
+    """Read the report's figures for `period` (2022-Q2, 2022-H1, 2022, 2022-05) and the province:
+    on the areas as the sources reported them, or (`todays_units`) restated on today's units.
 
     Raises LookupError when the marts are missing or have nothing for the period (with what to
     run), ValueError for a period that cannot be parsed."""
@@ -222,7 +234,7 @@ def collect(dsn: str, period: str, lang: str = "vi", province_code: str = "24") 
                     f"{relation} does not exist: load and build the warehouse first "
                     "(`dti run --from ... --to ...`)"
                 )
-        data = _header(conn, p, prev, lang, province_code)
+        data = _header(conn, p, prev, lang, province_code, todays_units)
         # Some stocks (the facility registry's) extend past the last load; a period no source
         # has reached yet would report them alone.
         if data.data_as_of is not None and p.start > data.data_as_of:
@@ -238,6 +250,7 @@ def collect(dsn: str, period: str, lang: str = "vi", province_code: str = "24") 
                 f"--to {p.end} --skip-loaded`)"
             )
         data.trends = _trends(conn, data)
+        data.ranked_level = _ranked_level(conn, data)
         data.districts = _districts(conn, data)
         if _exists(conn, "marts.service_index"):
             data.index_groups = _index_groups(conn, data)
@@ -251,13 +264,37 @@ def collect(dsn: str, period: str, lang: str = "vi", province_code: str = "24") 
     return data
 
 
+def _geography(conn: psycopg.Connection, todays_units: bool) -> str:
+    if not todays_units:
+        return "as_reported"
+    row = conn.execute(
+        "select max(geography) from marts.indicator_values where geography <> 'as_reported'"
+    ).fetchone()
+    if row is None or row[0] is None:
+        raise LookupError(
+            "marts.indicator_values holds no rows on today's units: rebuild the models "
+            "(`dti transform`)"
+        )
+    return row[0]
+
+
 def _header(
-    conn: psycopg.Connection, p: Period, prev: Period, lang: str, province_code: str
+    conn: psycopg.Connection,
+    p: Period,
+    prev: Period,
+    lang: str,
+    province_code: str,
+    todays_units: bool = False,
 ) -> ReportData:
+    geography = _geography(conn, todays_units)
+    # the province's name on the day the figures are drawn on: codes are reused (24 is Bắc
+    # Giang until 2025-06-30, Bắc Ninh from 2025-07-01)
+    on_day = date.fromisoformat(geography) if todays_units else p.end
     name = (
         conn.execute(
-            "select unit_name_with_type from marts.dim_administrative_unit where unit_code = %s",
-            (province_code,),
+            "select unit_name_with_type from marts.dim_administrative_unit where unit_code = %s "
+            "and valid_from <= %s and (valid_to is null or %s < valid_to)",
+            (province_code, on_day, on_day),
         ).fetchone()
         if _exists(conn, "marts.dim_administrative_unit")
         else None
@@ -303,6 +340,7 @@ def _header(
         loaded_from=loaded_from,
         closed_at=closed_at,
         revision_count=revisions,
+        geography=geography,
     )
 
 
@@ -320,10 +358,10 @@ def _summary(conn: psycopg.Connection, data: ReportData) -> tuple[list[SummaryRo
           on before.indicator_code = cur.indicator_code
          and before.period_type = %(prev_type)s and before.period_start = %(prev_start)s
          and before.area_code = cur.area_code and before.breakdown = 'total'
-         and before.breakdown_value = 'total'
+         and before.breakdown_value = 'total' and before.geography = cur.geography
         where cur.period_type = %(ptype)s and cur.period_start = %(start)s
           and cur.area_code = %(area)s and cur.breakdown = 'total'
-          and cur.breakdown_value = 'total'
+          and cur.breakdown_value = 'total' and cur.geography = %(geography)s
         order by r.pillar, r.domain, r.code
         """,
         {
@@ -333,6 +371,7 @@ def _summary(conn: psycopg.Connection, data: ReportData) -> tuple[list[SummaryRo
             "prev_type": prev.period_type,
             "prev_start": prev.start,
             "area": data.province_code,
+            "geography": data.geography,
         },
     ).fetchall()
     summary = [
@@ -376,10 +415,16 @@ def _trends(conn: psycopg.Connection, data: ReportData) -> list[TrendSeries]:
         join reference.indicator_registry r on r.code = v.indicator_code
         where v.period_type = 'month' and v.area_code = %(area)s and v.breakdown = 'total'
           and v.breakdown_value = 'total' and r.unit = 'percent' and v.value is not null
+          and v.geography = %(geography)s
           and v.period_start between %(first)s and %(last)s
         order by v.indicator_code, v.period_start
         """,
-        {"area": data.province_code, "first": date(p.end.year, 1, 1), "last": p.end},
+        {
+            "area": data.province_code,
+            "first": date(p.end.year, 1, 1),
+            "last": p.end,
+            "geography": data.geography,
+        },
     ).fetchall()
     series: dict[str, TrendSeries] = {}
     for code, name, unit, month, value, target in rows:
@@ -387,6 +432,17 @@ def _trends(conn: psycopg.Connection, data: ReportData) -> list[TrendSeries]:
         s.points.append((month, value))
     codes = [c for c, s in series.items() if len(s.points) >= 2]
     return [series[c] for c in _ordered(codes, TRENDS_FIRST)]
+
+
+def _ranked_level(conn: psycopg.Connection, data: ReportData) -> str:
+    """Districts where the period's figures have them; communes on units without districts
+    (after 2025-07-01, or restated on today's units)."""
+    row = conn.execute(
+        "select 1 from marts.indicator_values where period_type = %s and period_start = %s "
+        "and geography = %s and area_level = 'district' limit 1",
+        (data.period.period_type, data.period.start, data.geography),
+    ).fetchone()
+    return "district" if row else "commune"
 
 
 def _districts(conn: psycopg.Connection, data: ReportData) -> list[DistrictRanking]:
@@ -398,14 +454,21 @@ def _districts(conn: psycopg.Connection, data: ReportData) -> list[DistrictRanki
                v.denominator
         from marts.indicator_values v
         join reference.indicator_registry r on r.code = v.indicator_code
-        left join marts.dim_administrative_unit u on u.unit_code = v.area_code
+        left join marts.dim_administrative_unit u
+          on u.unit_code = v.area_code and u.valid_from = v.area_valid_from
         where v.period_type = %(ptype)s and v.period_start = %(start)s
-          and v.area_level = 'district' and v.breakdown = 'total'
+          and v.area_level = %(level)s and v.geography = %(geography)s and v.breakdown = 'total'
           and v.breakdown_value = 'total' and v.value is not null
           and (v.indicator_code = any(%(first)s) or r.target_2022 is not null)
         order by v.indicator_code, v.value desc, v.area_code
         """,
-        {"ptype": p.period_type, "start": p.start, "first": list(RANKED_FIRST)},
+        {
+            "ptype": p.period_type,
+            "start": p.start,
+            "first": list(RANKED_FIRST),
+            "level": data.ranked_level,
+            "geography": data.geography,
+        },
     ).fetchall()
     rankings: dict[str, DistrictRanking] = {}
     for code, name, unit, target, area, area_name, value, num, den in rows:

@@ -85,6 +85,15 @@ _LABELS: dict[str, dict[str, str]] = {
         "vi": "Giá trị của kỳ theo huyện, thành phố, xếp từ cao xuống thấp; cột đỏ: dưới chỉ tiêu.",
         "en": "The period's value by district, highest first; red bars: below target.",
     },
+    "communes": {"vi": "Xếp hạng cấp xã", "en": "Communes ranked"},
+    "communes_intro": {
+        "vi": "Giá trị của kỳ theo xã, phường, xếp từ cao xuống thấp; cột đỏ: dưới chỉ tiêu.",
+        "en": "The period's value by commune, highest first; red bars: below target.",
+    },
+    "restated_on": {
+        "vi": "Số liệu tính lại theo đơn vị hành chính hiệu lực từ",
+        "en": "Figures restated on the administrative units in force from",
+    },
     "service_index": {
         "vi": "Bộ chỉ số phục vụ người dân, doanh nghiệp (Quyết định 766)",
         "en": "Decision 766 service index",

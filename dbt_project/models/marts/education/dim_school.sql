@@ -87,6 +87,7 @@ final as (
     from versions
     left join {{ ref('dim_administrative_unit') }} as units
         on versions.commune_code = units.unit_code
+        and {{ unit_valid_on('units', 'versions.valid_from') }}
 
 )
 
