@@ -57,8 +57,10 @@ from dti.warehouse import bootstrap, warehouse_url
 
 settings = load_settings()
 bootstrap(settings)
-units = load_admin_units(warehouse_url(settings), settings.province_code)
-print(f"[init] reference: {units} administrative units of province {settings.province_code}")
+units = load_admin_units(
+    warehouse_url(settings), settings.province_code, settings.split_weights_file
+)
+print(f"[init] reference: {units} administrative unit versions of province {settings.province_code}")
 PY
 
 mkdir -p "${DTI_DATA_DIR}/landing" "${DTI_DATA_DIR}/quarantine"

@@ -90,8 +90,13 @@ def up() -> None:
     started = time.monotonic()
     for line in start(settings):
         _say(f"  {line}")
-    units = load_admin_units(warehouse_url(settings), settings.province_code)
-    _say(f"  reference: {units} administrative units of province {settings.province_code}")
+    units = load_admin_units(
+        warehouse_url(settings), settings.province_code, settings.split_weights_file
+    )
+    _say(
+        f"  reference: {units} administrative unit versions of province "
+        f"{settings.province_code} (docs/geography.md)"
+    )
     ensure_metadata_db(settings)
     _dbt_parse(settings)
     _say(f"up in {time.monotonic() - started:.1f}s")

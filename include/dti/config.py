@@ -59,6 +59,9 @@ class Settings:
     landing_url: str | None = None
     police_url: str | None = None
     _police_token: str | None = field(default=None, repr=False)
+    split_weights_file: Path | None = None
+    """Population weights of communes divided by the 2025 reform (DTI_SPLIT_WEIGHTS_FILE, a
+    CSV from_code,to_code,weight); by default their areas' shares (docs/geography.md)."""
 
     @property
     def embedded_warehouse(self) -> bool:
@@ -191,4 +194,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         landing_url=env.get("DTI_LANDING_URL") or None,
         police_url=(env.get("DTI_POLICE_URL") or None),
         _police_token=env.get("DTI_POLICE_TOKEN") or None,
+        split_weights_file=(
+            Path(env["DTI_SPLIT_WEIGHTS_FILE"]).resolve()
+            if env.get("DTI_SPLIT_WEIGHTS_FILE")
+            else None
+        ),
     )

@@ -52,6 +52,8 @@ SEEDS_DIR = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "geo
 STEP_2024 = "commune_arrangement_2024"
 STEP_2025 = "province_merger_2025"
 WEIGHT_PLACES = Decimal("0.000001")
+AREA_NOTE = "area share of the new communes"
+POPULATION_NOTE = "population share (DTI_SPLIT_WEIGHTS_FILE)"
 
 
 class GeographyError(ValueError):
@@ -294,9 +296,36 @@ def _split_weights(areas: list[Decimal | None]) -> list[Decimal]:
     return weights
 
 
-def build_geography(province_code: str, seeds_dir: Path = SEEDS_DIR) -> Geography:
+def read_split_weights(path: Path) -> dict[str, dict[str, Decimal]]:
+    """A population weight for divided communes: a CSV with `from_code` (the pre-reform
+    commune), `to_code` (a 2025 commune it was divided into) and `weight` (the share of its
+    population that went there); each from_code's weights must sum to 1."""
+    out: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    with path.open(encoding="utf-8", newline="") as f:
+        for n, row in enumerate(csv.DictReader(f), start=2):
+            try:
+                out[row["from_code"].strip()][row["to_code"].strip()] = Decimal(row["weight"])
+            except (KeyError, ArithmeticError, AttributeError) as err:
+                raise GeographyError(
+                    f"{path}:{n}: a split weight needs from_code, to_code and a numeric weight "
+                    f"({err!r})"
+                ) from None
+    for code, weights in out.items():
+        if sum(weights.values()) != 1:
+            raise GeographyError(
+                f"{path}: the weights of {code} sum to {sum(weights.values())}, not 1"
+            )
+    return dict(out)
+
+
+def build_geography(
+    province_code: str, seeds_dir: Path = SEEDS_DIR, split_weights: Path | None = None
+) -> Geography:
     """Every version of the units of the 2025 province that holds `province_code`, and of the
-    old provinces merged into it, with the links from each version to its successors."""
+    old provinces merged into it, with the links from each version to its successors.
+    `split_weights` (DTI_SPLIT_WEIGHTS_FILE) replaces the area weights of divided communes by
+    population weights."""
+    population = read_split_weights(split_weights) if split_weights else {}
     new_code, old_codes = old_provinces_of(province_code)
     steps = _steps(seeds_dir)
     reviewed = {
@@ -356,7 +385,11 @@ def build_geography(province_code: str, seeds_dir: Path = SEEDS_DIR) -> Geograph
             count[f"{u['level']}:{method}"] += 1
             if target is None:
                 continue  # a district dissolved: its communes carry its counts
-            links.append(UnitLink(v.code, v.valid_from, target, step, Decimal(1), method, note))
+            # the successor's version on the step's day (one that did not change keeps the
+            # version it had since 2020)
+            to = legacy_version_of[target]
+            links.append(UnitLink(v.code, v.valid_from, target, to.valid_from, Decimal(1),
+                                  method, note))
         unreviewed = {code for (p, code) in reviewed if p == old} - {
             u["code"] for u in old_units if u["level"] == "commune"
         }
@@ -391,16 +424,27 @@ def build_geography(province_code: str, seeds_dir: Path = SEEDS_DIR) -> Geograph
         code = legacy_keys[legacy_key]
         linked.add(code)
         targets = [new_keys[p["newWardKey"]] for p in pieces]
-        for (to_code, _), weight in zip(targets, _split_weights([a for _, a in targets]),
-                                        strict=True):
+        weights, note = _split_weights([a for _, a in targets]), AREA_NOTE
+        if code in population:
+            weights = [population[code].get(to_code, Decimal(0)) for to_code, _ in targets]
+            note = POPULATION_NOTE
+        for (to_code, _), weight in zip(targets, weights, strict=True):
             links.append(UnitLink(code, legacy_version_of[code].valid_from, to_code, reform,
-                                  weight, "divided_2025", "area share of the new communes"))
+                                  weight, "divided_2025", note))
     unlinked = sorted(set(legacy_keys.values()) - linked)
     if unlinked:
         raise GeographyError(
             f"pre-reform communes {unlinked} are in no ward of converter_2025.json for province "
             f"{new_code}: add them to admin_unit_reviewed_links.csv or upgrade vietnamadminunits"
         )
+    keys = {(v.code, v.valid_from) for v in versions}
+    dangling = [
+        link for link in links
+        if (link.from_code, link.from_valid_from) not in keys
+        or (link.to_code, link.to_valid_from) not in keys
+    ]
+    if dangling:
+        raise GeographyError(f"links between versions that do not exist: {dangling[:5]}")
     return Geography(versions=versions, links=links, counts=counts)
 
 

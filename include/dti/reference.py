@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 
 import psycopg
 
@@ -80,13 +81,14 @@ def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def load_admin_units(dsn: str, province_code: str) -> int:
+def load_admin_units(dsn: str, province_code: str, split_weights: Path | None = None) -> int:
     """Replace the unit versions and their links; returns the number of versions.
+    `split_weights`: population weights of divided communes (dti.geography.read_split_weights).
 
     Nothing is written when the tables already hold exactly these rows (every `dti up` calls
     this): a rewrite would only move their load-time columns, and with them the raw tables'
     checksums that the reliability and same-answer tests compare."""
-    geography = build_geography(province_code)
+    geography = build_geography(province_code, split_weights=split_weights)
     batch_id = f"ref__admin_units-geography-{province_code}"
     now = datetime.now(UTC)
     epoch = datetime(2020, 1, 1, tzinfo=UTC)

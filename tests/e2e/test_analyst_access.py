@@ -136,7 +136,12 @@ def test_every_marts_column_is_documented(h1: Stack) -> None:
 
 def test_dti_sql_is_psql_as_the_analyst(h1: Stack) -> None:
     out = h1.dti(
-        "sql", "-At", "-c", "select current_user, count(*) from marts.dim_administrative_unit"
+        "sql",
+        "-At",
+        "-c",
+        "select current_user, count(*) from marts.dim_administrative_unit "
+        "where province_code = '24' and valid_from <= '2022-06-30' "
+        "and '2022-06-30' < coalesce(valid_to, 'infinity')",
     )
     assert out.stdout.strip() == "dti_analyst|220"
     refused = h1.dti("sql", "-c", "select count(*) from ops.load_audit", check=False)

@@ -109,18 +109,21 @@ final as (
             select string_agg(
                 nearest.unit_code || ' ' || nearest.unit_name_with_type
                     || ' (from ' || nearest.valid_from || ')', ', '
+                order by nearest.distance nulls last, nearest.unit_code
             )
             from (
-                select units.unit_code, units.unit_name_with_type, units.valid_from
+                select
+                    units.unit_code,
+                    units.unit_name_with_type,
+                    units.valid_from,
+                    case when units.unit_code ~ '^[0-9]+$' and grouped.unit_code ~ '^[0-9]+$'
+                        then abs(units.unit_code::bigint - grouped.unit_code::bigint)
+                    end as distance
                 from units
                 where grouped.verdict = 'unknown_code'
                     and units.unit_level = grouped.unit_level
                     and {{ unit_valid_on('units', 'grouped.last_day') }}
-                order by
-                    case when units.unit_code ~ '^[0-9]+$' and grouped.unit_code ~ '^[0-9]+$'
-                        then abs(units.unit_code::bigint - grouped.unit_code::bigint) end
-                        nulls last,
-                    units.unit_code
+                order by distance nulls last, units.unit_code
                 limit 3
             ) as nearest
         ) as nearest_versions

@@ -17,9 +17,12 @@ links as (
 
 ),
 
-reached (from_unit_code, from_valid_from, to_unit_code, to_valid_from, weight, methods, steps) as (
+reached (
+    from_unit_code, from_valid_from, to_unit_code, to_valid_from, weight, weight_basis, methods,
+    steps
+) as (
 
-    select unit_code, valid_from, unit_code, valid_from, 1::numeric, 'self'::text, 0
+    select unit_code, valid_from, unit_code, valid_from, 1::numeric, 'none'::text, 'self'::text, 0
     from units
 
     union all
@@ -30,6 +33,11 @@ reached (from_unit_code, from_valid_from, to_unit_code, to_valid_from, weight, m
         links.to_unit_code,
         links.to_valid_from,
         reached.weight * links.weight,
+        case
+            when links.link_note like 'population%' then 'population'
+            when links.weight <> 1 and reached.weight_basis = 'none' then 'area'
+            else reached.weight_basis
+        end,
         case when reached.steps = 0 then links.link_method
             else reached.methods || ' > ' || links.link_method end,
         reached.steps + 1
@@ -55,7 +63,11 @@ final as (
         reached.to_valid_from,
         to_units.valid_to as to_valid_to,
         sum(reached.weight) as weight,
-        case when bool_and(reached.weight = 1) then 'none' else 'area' end as weight_basis,
+        case
+            when bool_or(reached.weight_basis = 'population') then 'population'
+            when bool_or(reached.weight_basis = 'area') then 'area'
+            else 'none'
+        end as weight_basis,
         string_agg(distinct reached.methods, '; ') as methods
 
     from reached
