@@ -500,6 +500,14 @@ def index_cmd(
         str, typer.Option(help="province, agency, district or commune.")
     ] = "province",
     unit: Annotated[str, typer.Option(help="Unit code (default: the province).")] = "",
+    todays_units: Annotated[
+        bool,
+        typer.Option(
+            "--todays-units",
+            help="On today's administrative units: the province or a commune of today, its "
+            "components restated through the crosswalk.",
+        ),
+    ] = False,
 ) -> None:
     """The Decision 766 service index of a unit for a period (marts.service_index)."""
     from dti.service_index import fetch_index, format_index
@@ -508,13 +516,18 @@ def index_cmd(
     settings = _settings()
     try:
         lines = fetch_index(
-            warehouse_url(settings), period, unit_type, unit or settings.province_code
+            warehouse_url(settings),
+            period,
+            unit_type,
+            unit or settings.province_code,
+            todays_units=todays_units,
         )
     except (ValueError, LookupError) as err:
         _fail(str(err))
         return
     code = unit or settings.province_code
-    typer.echo(f"Decision 766 service index, {unit_type} {code}, {period}")
+    where = ", on today's units" if todays_units else ""
+    typer.echo(f"Decision 766 service index, {unit_type} {code}, {period}{where}")
     typer.echo(format_index(lines))
 
 

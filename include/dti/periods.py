@@ -211,7 +211,8 @@ begin
                 k.revised_numerator, k.revised_denominator, k.revised_value
             from published p
             left join marts.service_index cur
-                on cur.period_type = p.period_type
+                on cur.geography = 'as_reported'
+                and cur.period_type = p.period_type
                 and cur.period_start = p.period_start
                 and cur.unit_type = p.unit_type
                 and cur.unit_code = p.unit_code
@@ -269,6 +270,7 @@ select
     null_reason
 from marts.service_index
 where period_start >= %(start)s and period_end <= %(end)s
+    and geography = 'as_reported'
 """
 
 

@@ -25,23 +25,30 @@ class IndexLine:
 
 
 def fetch_index(
-    dsn: str, period: str, unit_type: str = "province", unit_code: str = "24"
+    dsn: str,
+    period: str,
+    unit_type: str = "province",
+    unit_code: str = "24",
+    todays_units: bool = False,
 ) -> list[IndexLine]:
     """Component lines of the index of `unit_type`/`unit_code` for a calendar period (2022,
-    2022-H1, 2022-Q2, 2022-05)."""
+    2022-H1, 2022-Q2, 2022-05): on the units as reported, or (`todays_units`) on today's units
+    (the province and the communes restated through the crosswalk)."""
     p = parse_period(period)
     with psycopg.connect(dsn) as conn:
         rows = conn.execute(
             "select group_order, group_name_en, component_name_en, numerator, denominator, "
             "rate, full_at_rate, points, max_points, null_reason from marts.service_index "
             "where period_type = %s and period_start = %s and unit_type = %s and unit_code = %s "
+            "and (geography = 'as_reported') = %s "
             "order by group_order, component_order",
-            (p.period_type, p.start, unit_type, unit_code),
+            (p.period_type, p.start, unit_type, unit_code, not todays_units),
         ).fetchall()
     if not rows:
+        where = "on today's units (province and communes only) " if todays_units else ""
         raise LookupError(
-            f"marts.service_index has no rows for {unit_type} {unit_code} in {p.label}: load and "
-            "transform the period (`dti run --from ... --to ...`)"
+            f"marts.service_index has no rows for {unit_type} {unit_code} in {p.label} {where}"
+            "- load and transform the period (`dti run --from ... --to ...`)"
         )
     return [IndexLine(*row) for row in rows]
 

@@ -25,7 +25,7 @@ def test_index_agrees_with_indicator_values(built: DbtWarehouse) -> None:
           on v.indicator_code = c.indicator_code and v.period_type = s.period_type
          and v.period_start = s.period_start and v.area_level = s.unit_type
          and v.area_code = s.unit_code and v.breakdown = 'total'
-         and v.geography = 'as_reported'
+         and v.geography = s.geography
         where (s.numerator, s.denominator) is distinct from (v.numerator, v.denominator)
         """
     )
@@ -50,7 +50,7 @@ def test_detail_adds_up_to_the_index(built: DbtWarehouse) -> None:
         from marts.service_index s
         left join detail d using (period_type, period_start, unit_type, unit_code, component_code)
         join reference.service_index_components c using (component_code)
-        where c.unit_scope = 'dossier'
+        where c.unit_scope = 'dossier' and s.geography = 'as_reported'
           and (coalesce(d.numerator, 0), coalesce(d.denominator, 0))
               is distinct from (s.numerator, s.denominator)
         """
@@ -63,7 +63,7 @@ def test_groups_and_null_reasons(built: DbtWarehouse) -> None:
         """
         select group_code, sum(max_points), bool_and(points is null), min(null_reason)
         from marts.service_index
-        where unit_type = 'province' and period_type = 'year'
+        where unit_type = 'province' and period_type = 'year' and geography = 'as_reported'
         group by group_code order by min(group_order)
         """
     )
@@ -126,7 +126,7 @@ def test_close_then_rebuild_records_revisions(built: DbtWarehouse) -> None:
     published_before = built.query(
         "select numerator, denominator from marts.service_index where period_type = 'quarter' "
         "and period_start = '2022-01-01' and unit_type = 'province' "
-        "and component_code = 'ONLINE_INTAKE'"
+        "and component_code = 'ONLINE_INTAKE' and geography = 'as_reported'"
     )
     closure = close_period(dsn, "2022-Q1")
     assert closure.indicator_rows > 0 and closure.service_index_rows > 0

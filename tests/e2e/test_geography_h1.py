@@ -145,3 +145,40 @@ def test_the_report_can_be_drawn_on_todays_units(h1, tmp_path):
     assert "Tỉnh Bắc Ninh" in html
     assert "Communes ranked" in html
     assert "Phường Bắc Giang" in html
+
+
+def test_the_service_index_on_todays_units(h1):
+    # the province's components are the same on either geography (one old province loaded)
+    differing = h1.query(
+        """
+        select t.component_code from marts.service_index t
+        join marts.service_index r
+          on r.period_type = t.period_type and r.period_start = t.period_start
+         and r.unit_type = t.unit_type and r.unit_code = t.unit_code
+         and r.component_code = t.component_code and r.geography = 'as_reported'
+        where t.geography = '2025-07-01' and t.unit_type = 'province'
+          and t.period_type = 'half_year' and t.period_start = '2022-01-01'
+          and (t.numerator, t.denominator, t.points)
+              is distinct from (r.numerator, r.denominator, r.points)
+        """
+    )
+    assert differing == []
+    # today's Phường Bắc Giang is scored from the sums of its nine 2022 communes
+    restated = h1.query(
+        "select unit_name, numerator, denominator from marts.service_index "
+        "where geography = '2025-07-01' and unit_type = 'commune' and unit_code = '07210' "
+        "and period_type = 'half_year' and period_start = '2022-01-01' "
+        "and component_code = 'ONLINE_INTAKE'"
+    )
+    reported = h1.query(
+        "select numerator, denominator from marts.indicator_values "
+        "where geography = '2025-07-01' and area_level = 'commune' and area_code = '07210' "
+        "and indicator_code = 'DVC_ONLINE_INTAKE_RATE' and breakdown = 'total' "
+        "and period_type = 'half_year' and period_start = '2022-01-01'"
+    )
+    assert [(n, d) for _, n, d in restated] == reported and restated[0][0] == "Phường Bắc Giang"
+    out = h1.dti(
+        "index", "--period", "2022-H1", "--unit-type", "commune", "--unit", "07210",
+        "--todays-units",
+    ).stdout
+    assert "commune 07210, 2022-H1, on today's units" in out

@@ -11,7 +11,8 @@
 
 {#- The Decision 766 service index (docs/service_index.md): one row per period (month, quarter,
     half-year, year) x unit (the province, each handling agency, each district and commune for the
-    dossiers their agencies handle) x component of the six groups. Dossier components are counted
+    dossiers their agencies handle) x component of the six groups x geography ('as_reported', or
+    the province and communes restated on today's units, e.g. '2025-07-01'). Dossier components are counted
     from int_dossier_service_rules' flags through fct_dossier (the rules exist once); the two
     procedure components are indicator_values' province figures. Components without data say
     why in null_reason; their points are null, never guessed. -#}
@@ -197,7 +198,7 @@ procedure_component_values as (
 
 ),
 
-component_values as (
+reported_values as (
 
     select * from dossier_component_values
     union all
@@ -205,10 +206,98 @@ component_values as (
 
 ),
 
+----------  the same components restated on today's units (docs/geography.md): the province's
+----------  and the communes' numerators and denominators re-aggregated through the crosswalk
+
+administrative_units as (
+
+    select * from {{ ref('dim_administrative_unit') }}
+
+),
+
+-- each reported area's version in its period, as in indicator_values_sql
+reported_versions as (
+
+    select distinct on (areas.period_start, areas.period_end, areas.unit_type, areas.unit_code)
+        areas.period_start,
+        areas.period_end,
+        areas.unit_type,
+        areas.unit_code,
+        administrative_units.unit_key
+
+    from (
+        select distinct period_start, period_end, unit_type, unit_code
+        from reported_values
+        where unit_type in ('province', 'commune')
+    ) as areas
+    inner join administrative_units
+        on areas.unit_code = administrative_units.unit_code
+        and areas.unit_type = administrative_units.unit_level
+        and administrative_units.valid_from <= areas.period_end
+    order by areas.period_start, areas.period_end, areas.unit_type, areas.unit_code,
+        (administrative_units.valid_to is null
+            or areas.period_start < administrative_units.valid_to) desc,
+        administrative_units.valid_from desc
+
+),
+
+todays_geography as (
+
+    select max(valid_from)::text as geography
+    from administrative_units
+    where valid_from <= current_date
+
+),
+
+restated_values as (
+
+    select
+        reported_values.period_type,
+        reported_values.period_start,
+        reported_values.period_end,
+        reported_values.unit_type,
+        crosswalk.to_unit_code as unit_code,
+        reported_values.component_code,
+        sum(reported_values.numerator * crosswalk.weight) as numerator,
+        sum(reported_values.denominator * crosswalk.weight) as denominator,
+        todays_geography.geography
+
+    from reported_values
+    inner join reported_versions
+        on reported_values.period_start = reported_versions.period_start
+        and reported_values.period_end = reported_versions.period_end
+        and reported_values.unit_type = reported_versions.unit_type
+        and reported_values.unit_code = reported_versions.unit_code
+    inner join {{ ref('admin_unit_crosswalk') }} as crosswalk
+        on reported_versions.unit_key = crosswalk.from_unit_key
+        and crosswalk.to_unit_level = reported_values.unit_type
+        and crosswalk.to_valid_from <= current_date
+        and (crosswalk.to_valid_to is null or current_date < crosswalk.to_valid_to)
+    cross join todays_geography
+    group by 1, 2, 3, 4, 5, 6, 9
+
+),
+
+component_values as (
+
+    select *, 'as_reported'::text as geography from reported_values
+    union all
+    select * from restated_values
+
+),
+
 units as (
 
-    select distinct period_type, period_start, period_end, unit_type, unit_code
-    from unit_period_counts
+    select distinct
+        period_type,
+        period_start,
+        period_end,
+        unit_type,
+        unit_code,
+        geography,
+        -- a unit is named by its version on the period's end, or on today's units by today's
+        case when geography = 'as_reported' then period_end else current_date end as named_on
+    from component_values
 
 ),
 
@@ -262,7 +351,8 @@ scored as (
                     || 'attributed to a unit below the province'
             when component_values.denominator is null or component_values.denominator = 0
                 then 'no dossier of this unit and period is in the denominator'
-        end as null_reason
+        end as null_reason,
+        units.geography
 
     from units
     cross join components
@@ -271,12 +361,14 @@ scored as (
         and units.period_start = component_values.period_start
         and units.unit_type = component_values.unit_type
         and units.unit_code = component_values.unit_code
+        and units.geography = component_values.geography
         and components.component_code = component_values.component_code
-    -- an area's name is its version's at the period's end (codes are reused)
+    -- an area's name is its version's at the period's end, or today's on today's units (codes
+    -- are reused)
     left join unit_names
         on units.unit_type = unit_names.unit_type
         and units.unit_code = unit_names.unit_code
-        and (unit_names.valid_from is null or {{ unit_valid_on('unit_names', 'units.period_end') }})
+        and (unit_names.valid_from is null or {{ unit_valid_on('unit_names', 'units.named_on') }})
 
 ),
 

@@ -487,11 +487,11 @@ def _index_groups(conn: psycopg.Connection, data: ReportData) -> list[IndexGroup
                sum(points), count(points), sum(max_points) filter (where points is not null)
         from marts.service_index
         where period_type = %s and period_start = %s and unit_type = 'province'
-          and unit_code = %s
+          and unit_code = %s and geography = %s
         group by group_order, group_name_{suffix}
         order by group_order
         """,
-        (p.period_type, p.start, data.province_code),
+        (p.period_type, p.start, data.province_code, data.geography),
     ).fetchall()
     return [
         IndexGroup(
