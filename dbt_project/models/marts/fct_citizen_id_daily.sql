@@ -44,10 +44,25 @@ with_cumulative as (
 
 ),
 
+-- the commune as the source sent it, resolved to the version valid on the day
+resolved as (
+
+    select
+        with_cumulative.*,
+        units.unit_key as commune_unit_key
+    from with_cumulative
+    left join {{ ref('dim_administrative_unit') }} as units
+        on with_cumulative.commune_code = units.unit_code
+        and units.unit_level = 'commune'
+        and {{ unit_valid_on('units', 'with_cumulative.report_date') }}
+
+),
+
 final as (
 
     select
         commune_code,
+        commune_unit_key,
         district_code,
         '{{ var("dti_province_code") }}' as province_code,
         report_date,
@@ -72,7 +87,7 @@ final as (
         priority_group_1_population,
         priority_group_2_population
 
-    from with_cumulative
+    from resolved
 
 )
 

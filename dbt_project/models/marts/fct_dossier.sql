@@ -16,6 +16,12 @@ agencies as (
 
 ),
 
+units as (
+
+    select * from {{ ref('dim_administrative_unit') }}
+
+),
+
 final as (
 
     select
@@ -26,6 +32,9 @@ final as (
         coalesce(agencies.province_code, '{{ var("dti_province_code") }}') as province_code,
         agencies.district_code,
         agencies.commune_code,
+        -- the version of the agency's area (commune, district or province) on the receipt day:
+        -- the code as sent, resolved to the unit it named then (codes are reused)
+        units.unit_key as area_unit_key,
         dossiers.applicant_commune_code,
 
         ----------  when and how
@@ -74,6 +83,9 @@ final as (
     from dossiers
     left join agencies
         on dossiers.agency_code = agencies.agency_code
+    left join units
+        on agencies.area_code = units.unit_code
+        and {{ unit_valid_on('units', 'dossiers.received_date') }}
 
 )
 
