@@ -208,3 +208,15 @@ def test_rendered_report_is_self_contained_and_flags_missed_targets(lang, tmp_pa
 def test_vietnamese_by_default_english_on_request():
     assert "Tổng hợp các chỉ số" in render_html(_data("vi"))
     assert "Indicator summary" in render_html(_data("en"))
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_on_todays_units_communes_are_ranked_and_the_geography_said(lang):
+    data = _data(lang)
+    data.ranked_level, data.geography = "commune", "2025-07-01"
+    html = render_html(data)
+    labels = Labels(lang)
+    assert labels["communes"] in html and labels["districts"] not in html
+    assert f"{labels['restated_on']} 2025-07-01" in html
+    reported = render_html(_data(lang))
+    assert labels["districts"] in reported and labels["restated_on"] not in reported
