@@ -11,7 +11,7 @@ pytestmark = pytest.mark.slow
 _PROVINCE = """
 select numerator, denominator from marts.indicator_values
 where indicator_code = %s and period_type = %s and period_start = %s
-  and area_level = 'province' and breakdown = 'total'
+  and area_level = 'province' and breakdown = 'total' and geography = 'as_reported'
 """
 
 

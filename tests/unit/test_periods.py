@@ -23,7 +23,8 @@ create table marts.indicator_values (
 create table marts.service_index (
     period_type text, period_start date, period_end date, unit_type text, unit_code text,
     unit_name text, group_code text, component_code text, numerator numeric,
-    denominator numeric, rate numeric, max_points numeric, points numeric, null_reason text
+    denominator numeric, rate numeric, max_points numeric, points numeric, null_reason text,
+    geography text
 );
 """
 
@@ -51,7 +52,7 @@ def _build(dsn: str, on_time_april: int) -> None:
             conn.execute(
                 "insert into marts.service_index values (%s, %s, %s, 'province', '24', "
                 "'Bắc Giang', 'progress', 'ON_TIME', %s, %s, round(100.0 * %s / %s, 4), 20, "
-                "round(20.0 * %s / %s, 2), null)",
+                "round(20.0 * %s / %s, 2), null, 'as_reported')",
                 (ptype, start, end, num, den, num, den, num, den),
             )
 

@@ -24,6 +24,7 @@ import pytest
 import uvicorn
 
 from dti import stages
+from dti.reference import load_admin_units
 from dti.simulator.app import create_app
 from dti.simulator.police import PoliceWorld
 
@@ -134,18 +135,23 @@ def test_restated_day_replaces_not_adds(tmp_path: Path, dsn: str, police_url: st
     assert audit[0][1] == 209
     assert all(a[1] >= 209 + 1 for a in audit[1:])
 
+    # the communes resolve to their unit versions (the day's version of each code)
+    load_admin_units(dsn, "24")
     _dbt(
         dsn,
         tmp_path / "dbt",
         "run",
         "--select",
+        "stg_ref__admin_units",
+        "dim_administrative_unit",
         "stg_police__communes",
         "stg_police__daily",
         "fct_citizen_id_daily",
     )
     with psycopg.connect(dsn) as conn:
         row = conn.execute(
-            "select cccd_applications, revision, versions_loaded, is_restated "
+            "select cccd_applications, revision, versions_loaded, is_restated, "
+            "commune_unit_key "
             "from marts.fct_citizen_id_daily where commune_code = %s and report_date = %s",
             (commune, day),
         ).fetchone()
@@ -153,6 +159,7 @@ def test_restated_day_replaces_not_adds(tmp_path: Path, dsn: str, police_url: st
             "select sum(cccd_applications) from marts.fct_citizen_id_daily where report_date = %s",
             (day,),
         ).fetchone()[0]
-    assert row == (final, 2, 3, True)
+    # the commune of 2022 is its version of that day (code@valid_from)
+    assert row[:4] == (final, 2, 3, True) and row[4].startswith(f"{commune}@")
     day_index = twice.day
     assert total == int(world.flows["cccd"][:, day_index].sum())
