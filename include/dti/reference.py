@@ -29,8 +29,17 @@ log = logging.getLogger(__name__)
 
 TABLE = "raw.ref__admin_units"
 COLUMNS = (
-    "code", "name", "name_with_type", "type", "level", "parent_code", "path_with_type",
-    "valid_from", "valid_to", "area_km2", "source",
+    "code",
+    "name",
+    "name_with_type",
+    "type",
+    "level",
+    "parent_code",
+    "path_with_type",
+    "valid_from",
+    "valid_to",
+    "area_km2",
+    "source",
 )
 DDL = f"""
 create table if not exists {TABLE} (
@@ -55,7 +64,13 @@ alter table {TABLE} add column if not exists source text
 """
 LINKS_TABLE = "raw.ref__admin_unit_links"
 LINK_COLUMNS = (
-    "from_code", "from_valid_from", "to_code", "to_valid_from", "weight", "method", "note",
+    "from_code",
+    "from_valid_from",
+    "to_code",
+    "to_valid_from",
+    "weight",
+    "method",
+    "note",
 )
 LINKS_DDL = f"""
 create table if not exists {LINKS_TABLE} (
@@ -92,10 +107,7 @@ def load_admin_units(dsn: str, province_code: str, split_weights: Path | None = 
     batch_id = f"ref__admin_units-geography-{province_code}"
     now = datetime.now(UTC)
     epoch = datetime(2020, 1, 1, tzinfo=UTC)
-    wanted = sorted(
-        tuple(_text(getattr(v, c)) for c in COLUMNS)
-        for v in geography.versions
-    )
+    wanted = sorted(tuple(_text(getattr(v, c)) for c in COLUMNS) for v in geography.versions)
     wanted_links = sorted(
         tuple(_text(getattr(link, c)) for c in LINK_COLUMNS) for link in geography.links
     )
@@ -109,11 +121,7 @@ def load_admin_units(dsn: str, province_code: str, split_weights: Path | None = 
         total = conn.execute(f"select count(*) from {TABLE}").fetchone()[0]
         link_cast = ", ".join(f"{c}::text" for c in LINK_COLUMNS)
         held_links = conn.execute(f"select {link_cast} from {LINKS_TABLE}").fetchall()
-        if (
-            total == len(wanted)
-            and sorted(held) == wanted
-            and sorted(held_links) == wanted_links
-        ):
+        if total == len(wanted) and sorted(held) == wanted and sorted(held_links) == wanted_links:
             log.info("the %d unit versions of province %s are loaded", total, province_code)
             return total
         conn.execute(f"delete from {TABLE}")
@@ -121,9 +129,7 @@ def load_admin_units(dsn: str, province_code: str, split_weights: Path | None = 
         cols = (*COLUMNS, "_batch_id", "_interval_start", "_interval_end", "_extracted_at")
         with conn.cursor().copy(f"copy {TABLE} ({', '.join(cols)}) from stdin") as copy:
             for v in geography.versions:
-                copy.write_row(
-                    (*(getattr(v, c) for c in COLUMNS), batch_id, epoch, now, now)
-                )
+                copy.write_row((*(getattr(v, c) for c in COLUMNS), batch_id, epoch, now, now))
         with conn.cursor().copy(
             f"copy {LINKS_TABLE} ({', '.join(LINK_COLUMNS)}, _batch_id) from stdin"
         ) as copy:
@@ -133,7 +139,9 @@ def load_admin_units(dsn: str, province_code: str, split_weights: Path | None = 
         log.info("province %s of 2022: %s", old, dict(sorted(count.items())))
     log.info(
         "loaded %d unit versions and %d links of province %s",
-        len(geography.versions), len(geography.links), province_code,
+        len(geography.versions),
+        len(geography.links),
+        province_code,
     )
     return len(geography.versions)
 

@@ -73,8 +73,9 @@ def test_h1_restated_on_todays_units_keeps_the_province_totals(h1):
         ("2025-07-01", "24", 86_536, 258_778),
         ("as_reported", "24", 86_536, 258_778),
     ]
-    out = h1.dti("indicators", "--period", "2022-H1", "--geography", "2025-07-01",
-                 "--communes", "10").stdout
+    out = h1.dti(
+        "indicators", "--period", "2022-H1", "--geography", "2025-07-01", "--communes", "10"
+    ).stdout
     assert "restated on the units of 2025-07-01" in out
     line = next(x for x in out.splitlines() if x.startswith("DVC_ONLINE_INTAKE_RATE "))
     assert "86,536" in line and "258,778" in line
@@ -178,7 +179,13 @@ def test_the_service_index_on_todays_units(h1):
     )
     assert [(n, d) for _, n, d in restated] == reported and restated[0][0] == "Phường Bắc Giang"
     out = h1.dti(
-        "index", "--period", "2022-H1", "--unit-type", "commune", "--unit", "07210",
+        "index",
+        "--period",
+        "2022-H1",
+        "--unit-type",
+        "commune",
+        "--unit",
+        "07210",
         "--todays-units",
     ).stdout
     assert "commune 07210, 2022-H1, on today's units" in out

@@ -55,9 +55,7 @@ def test_every_state_has_its_units(geography) -> None:
     assert on(date(2025, 6, 30)) == on(date(2025, 1, 1))
     assert on(REFORM) == {"province": 1, "commune": 99}
     # 24 is reused: Bắc Giang, then Bắc Ninh
-    names = sorted(
-        (v.valid_from, v.name_with_type) for v in geography.versions if v.code == "24"
-    )
+    names = sorted((v.valid_from, v.name_with_type) for v in geography.versions if v.code == "24")
     assert names == [(date(2020, 1, 1), "Tỉnh Bắc Giang"), (REFORM, "Tỉnh Bắc Ninh")]
 
 
@@ -73,11 +71,27 @@ def test_every_2022_commune_of_bac_giang_is_accounted_for(geography) -> None:
     assert sum(communes.values()) == 209
     # the 17 codes of 2022 absent from the pre-reform list each have one link into it
     absent = {
-        "07204", "07219", "07267", "07276", "07303", "07312", "07318", "07402", "07414",
-        "07516", "07684", "07813", "07819", "07828", "07834", "07837", "07852",
+        "07204",
+        "07219",
+        "07267",
+        "07276",
+        "07303",
+        "07312",
+        "07318",
+        "07402",
+        "07414",
+        "07516",
+        "07684",
+        "07813",
+        "07819",
+        "07828",
+        "07834",
+        "07837",
+        "07852",
     }
     linked = Counter(
-        link.from_code for link in geography.links
+        link.from_code
+        for link in geography.links
         if link.from_code in absent and link.method in {"merged_2024_alias", "rule_reviewed"}
     )
     assert set(linked) == absent and set(linked.values()) == {1}
@@ -115,9 +129,7 @@ def test_split_weights_sum_to_exactly_one() -> None:
 def test_population_weights_are_checked(tmp_path: Path) -> None:
     good = tmp_path / "weights.csv"
     good.write_text("from_code,to_code,weight\n31117,31120,0.3\n31117,31123,0.7\n")
-    assert read_split_weights(good) == {
-        "31117": {"31120": Decimal("0.3"), "31123": Decimal("0.7")}
-    }
+    assert read_split_weights(good) == {"31117": {"31120": Decimal("0.3"), "31123": Decimal("0.7")}}
     bad = tmp_path / "bad.csv"
     bad.write_text("from_code,to_code,weight\n31117,31120,0.3\n31117,31123,0.6\n")
     with pytest.raises(GeographyError, match="sum to 0.9, not 1"):
