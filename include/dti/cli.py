@@ -179,7 +179,35 @@ def _run_day(settings: Settings, source: str, day: date) -> None:
     except RuntimeError as err:
         _explain_failures(settings, started)
         _fail(str(err))
-    _say(f"  loaded in {time.monotonic() - started:.1f}s")
+    rows = _day_rows(settings, source, day)
+    loaded = ", ".join(f"{entity} {n:,}" for entity, n in rows) or "nothing"
+    _say(f"  loaded in {time.monotonic() - started:.1f}s: {loaded}")
+    from dti.sources import EntityMode, get_entity
+
+    snapshot = EntityMode.SNAPSHOT
+    changes = [n for entity, n in rows if get_entity(source, entity).mode is not snapshot]
+    if changes and not any(changes):
+        _say(f"  {source} sent no new records for {day} (only its registries)")
+
+
+def _day_rows(settings: Settings, source: str, day: date) -> list[tuple[str, int]]:
+    """Rows of the latest load of each of the source's entities for a local day."""
+    import psycopg
+
+    from dti.warehouse import warehouse_url
+
+    start = datetime.combine(day, datetime.min.time(), LOCAL_TZ)
+    try:
+        with psycopg.connect(warehouse_url(settings), connect_timeout=5) as conn:
+            found = conn.execute(
+                "select distinct on (entity) entity, coalesce(rows, 0) from ops.load_audit "
+                "where source = %s and interval_start = %s and status = 'loaded' "
+                "order by entity, audit_id desc",
+                (source, start),
+            ).fetchall()
+    except psycopg.Error:
+        return []
+    return [(entity, int(n)) for entity, n in found]
 
 
 def _transform(settings: Settings, full_refresh: bool = False) -> None:

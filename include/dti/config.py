@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -59,6 +60,10 @@ class Settings:
     landing_url: str | None = None
     police_url: str | None = None
     _police_token: str | None = field(default=None, repr=False)
+    catchup_from: date | None = None
+    """First local day the scheduler's nightly runs catch up from (DTI_CATCHUP_FROM,
+    YYYY-MM-DD); by default none: a scheduler started today runs yesterday's night, then each
+    night as it closes, and never launches the years before it."""
     split_weights_file: Path | None = None
     """Population weights of communes divided by the 2025 reform (DTI_SPLIT_WEIGHTS_FILE, a
     CSV from_code,to_code,weight); by default their areas' shares (docs/geography.md)."""
@@ -161,6 +166,18 @@ def _local_secret(path: Path) -> str:
     return value
 
 
+def _catchup_from(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"DTI_CATCHUP_FROM={text!r} is not a day: give YYYY-MM-DD (the first night the "
+            "scheduler should run), or leave it unset to start from yesterday"
+        ) from None
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Read the settings; `env` replaces `os.environ` (tests)."""
     home = Path(os.environ.get("DTI_HOME", PROJECT_ROOT)).resolve()
@@ -194,6 +211,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         landing_url=env.get("DTI_LANDING_URL") or None,
         police_url=(env.get("DTI_POLICE_URL") or None),
         _police_token=env.get("DTI_POLICE_TOKEN") or None,
+        catchup_from=_catchup_from(env.get("DTI_CATCHUP_FROM")),
         split_weights_file=(
             Path(env["DTI_SPLIT_WEIGHTS_FILE"]).resolve()
             if env.get("DTI_SPLIT_WEIGHTS_FILE")

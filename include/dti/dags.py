@@ -59,6 +59,19 @@ def _local_day_of(context) -> str:
     return start.date().isoformat()
 
 
+def _nightly_start() -> dict:
+    """When the scheduler's nightly runs begin. Without DTI_CATCHUP_FROM, no catch-up: a
+    scheduler started today runs the last closed day (yesterday) and then each night as it
+    closes; with it, every night from that day on (a new deployment that wants last month)."""
+    first = load_settings().catchup_from
+    if first is None:
+        return {"start_date": START_DATE, "catchup": False}
+    return {
+        "start_date": pendulum.datetime(first.year, first.month, first.day, tz=str(LOCAL_TZ)),
+        "catchup": True,
+    }
+
+
 def nightly_dag(source: Source):
     snapshots = [e for e in source.entities.values() if e.mode is EntityMode.SNAPSHOT]
     incrementals = [e for e in source.entities.values() if e.mode is EntityMode.INCREMENTAL]
@@ -71,8 +84,7 @@ def nightly_dag(source: Source):
         # [00:00, 24:00) of one local day and starts as that day closes. (A 01:00 start with the
         # same interval needs a custom timetable plugin; not done yet.)
         schedule=CronDataIntervalTimetable("0 0 * * *", timezone=str(LOCAL_TZ)),
-        start_date=START_DATE,
-        catchup=False,
+        **_nightly_start(),
         max_active_runs=1,
         default_args=DEFAULT_ARGS,
         tags=["dti", "nightly", source.name],

@@ -150,7 +150,7 @@ def load_admin_units(dsn: str, province_code: str, split_weights: Path | None = 
 # Vietnamese public holidays (working-day limits of Decision 766's on-time rule)
 
 HOLIDAYS_SEED = "dbt_project/seeds/public_holidays_vn.csv"
-HOLIDAY_YEARS = range(2020, 2027)
+HOLIDAY_YEARS = range(2020, 2028)
 """The years of `dim_date` (vars dim_date_start..dim_date_end in dbt_project.yml)."""
 
 

@@ -54,9 +54,15 @@ def test_snapshot_paging_limits(http, path):
 
 def test_agencies(http):
     total, items = fetch_all(http, "/portal/api/v1/agencies", page_size=100)
-    assert total == len(items) == 22 + 10 + 209
+    # the 2022 committees, and the 99 communes' committees of the new province (2025-07-01)
+    assert total == len(items) == 22 + 10 + 209 + 99
     by_level = {lv: [a for a in items if a["CapDonVi"] == lv] for lv in "123"}
-    assert len(by_level["1"]) == 22 and len(by_level["2"]) == 10 and len(by_level["3"]) == 209
+    assert len(by_level["1"]) == 22 and len(by_level["2"]) == 10 and len(by_level["3"]) == 308
+    merged = [a for a in by_level["3"] if a["MaDonVi"].startswith("000.40.")]
+    assert len(merged) == 99 and all(a["MaHuyen"] is None for a in merged)
+    assert all(a["MaDonViCha"] == "000.00.00.H04" for a in merged)
+    assert "000.40.07210.H04" in {a["MaDonVi"] for a in merged}  # today's ward Bắc Giang
+    by_level["3"] = [a for a in by_level["3"] if a not in merged]
     assert sorted(a["MaHuyen"] for a in by_level["2"]) == ["213"] + [
         str(c) for c in range(215, 224)
     ]

@@ -46,6 +46,7 @@ from .catalogue import (
     build_procedures,
     weighted_pick,
 )
+from .units import REFORM_2025, add_commune_committees, commune_table
 from .worktime import (
     SECONDS_PER_DAY,
     TET_START,
@@ -60,8 +61,12 @@ from .worktime import (
 
 log = logging.getLogger(__name__)
 
-GENERATOR_VERSION = 2  # bump whenever generated data change: names the on-disk cache
-YEARS = (2021, 2022, 2023)
+GENERATOR_VERSION = 3  # bump whenever generated data change: names the on-disk cache
+YEARS = (2021, 2022, 2023, 2024, 2025, 2026)
+# From 2024 the years are the province's recent past (not calibrated to published figures):
+# trends toward the national targets, the 2024 commune arrangement (209 -> 192 communes) and,
+# from 2025-07-01, the new Bắc Ninh (both former provinces, 99 communes, no districts).
+RECENT_YEARS = (2024, 2025, 2026)
 
 # Calibration targets (docs/indicators_portal.md).
 H1_2022_RECEIVED = 258_778
@@ -74,16 +79,28 @@ DIGITISED_RESULT_PROCEDURE_RATE_2022 = (82.2, 1)
 LAND_ONLINE_PAYMENTS_H1_2022 = 23_800_000_000
 
 # Receipts per half-year and online shares (level-4 procedures, level-3 procedures).
-VOLUME = {2021: (196_000, 224_000), 2022: (H1_2022_RECEIVED, 291_000), 2023: (296_000, 331_000)}
+# From 2025-07-01 the merged province's system serves both former provinces (about twice the
+# volume); before that the former Bắc Ninh had its own system (not this one).
+VOLUME = {
+    2021: (196_000, 224_000),
+    2022: (H1_2022_RECEIVED, 291_000),
+    2023: (296_000, 331_000),
+    2024: (312_000, 346_000),
+    2025: (334_000, 688_000),
+    2026: (702_000, 736_000),
+}
 ONLINE_SHARE = {
     2021: ((0.58, 0.10), (0.66, 0.13)),
     2022: ((0.79, None), (0.815, 0.27)),
     2023: ((0.86, 0.42), (0.89, 0.50)),
+    2024: ((0.90, 0.55), (0.92, 0.60)),
+    2025: ((0.93, 0.64), (0.94, 0.70)),
+    2026: ((0.95, 0.76), (0.96, 0.80)),
 }
-PAYMENT_SHARE = {2021: 0.30, 2023: 0.58}
-E_RESULT_SHARE = {2021: 0.025, 2023: 0.14}
-DIGITISED_SHARE = {2021: 0.08, 2022: 0.30, 2023: 0.62}
-VNEID_SHARE = {2021: 0.0, 2022: 0.08, 2023: 0.45}
+PAYMENT_SHARE = {2021: 0.30, 2023: 0.58, 2024: 0.64, 2025: 0.71, 2026: 0.78}
+E_RESULT_SHARE = {2021: 0.025, 2023: 0.14, 2024: 0.24, 2025: 0.38, 2026: 0.52}
+DIGITISED_SHARE = {2021: 0.08, 2022: 0.30, 2023: 0.62, 2024: 0.74, 2025: 0.84, 2026: 0.91}
+VNEID_SHARE = {2021: 0.0, 2022: 0.08, 2023: 0.45, 2024: 0.58, 2025: 0.72, 2026: 0.84}
 
 # Lifecycle kinds -> statuses of the successive versions.
 KIND_STATUSES = {
@@ -99,6 +116,10 @@ RETURNED_KINDS = (0, 1, 2, 3)
 KEY_EPOCH = int(day_seconds(np.array([np.datetime64("2021-01-01")]))[0])
 _TS_SHIFT, _RANK_SHIFT, _DAY_SHIFT = 34, 26, 15
 _SEQ_MAX = (1 << 15) - 1
+# The recent years have more agencies (the new communes' committees) than 8 bits of rank hold:
+# their keys rank in 9 bits and number the receipt day within the year (the year is fixed).
+_RECENT_RANK_SHIFT, _RECENT_DAY_SHIFT = 25, 16
+_RECENT_SEQ_MAX = (1 << 16) - 1
 
 ATTACHMENT_NAMES = (
     "Đơn đề nghị",
@@ -172,6 +193,11 @@ class PortalWorld:
         rng = np.random.default_rng([seed, 0])
         self.agencies: Agencies = build_agencies(rng)
         self.procedures: Procedures = build_procedures(rng, self.agencies)
+        # The communes over time, and the committees of the new province's communes.
+        self.units = commune_table(
+            tuple(self.agencies.commune[a] for a in self.agencies.commune_agency)
+        )
+        self.agencies, self.version_agency = add_commune_committees(self.agencies, self.units)
         self._years: dict[int, YearData] = {}
         self._lock = threading.Lock()
         self._year_locks = {y: threading.Lock() for y in YEARS}
@@ -289,13 +315,29 @@ class PortalWorld:
         keys = np.concatenate([self.year(y).v_key[lo:hi] for y, lo, hi in parts])
         years = np.concatenate([np.full(hi - lo, y, dtype=np.int16) for y, lo, hi in parts])
         idx = np.concatenate([np.arange(lo, hi) for _, lo, hi in parts])
-        order = np.argsort(keys, kind="stable")
+        if len({y in RECENT_YEARS for y, _, _ in parts}) > 1:
+            # keys of the two layouts do not compare below the second: order by what they
+            # encode (NgayCapNhat, then MaHoSo = agency, receipt day, number)
+            order = np.lexsort(self._mahoso_order(parts) + (keys >> _TS_SHIFT,))
+        else:
+            order = np.argsort(keys, kind="stable")
         hit = (years[order], idx[order])
         with self._lock:
             self._merged[key] = hit
             while len(self._merged) > 8:
                 self._merged.popitem(last=False)
         return hit
+
+    def _mahoso_order(self, parts: list[tuple[int, int, int]]) -> tuple[np.ndarray, ...]:
+        """(number, receipt day, agency rank) of the versions of ``parts``, for ``np.lexsort``."""
+        columns: list[list[np.ndarray]] = [[], [], []]
+        for y, lo, hi in parts:
+            yd = self.year(y)
+            dossier = yd.v_dossier[lo:hi]
+            columns[0].append(yd.d_seq[dossier])
+            columns[1].append(yd.d_day[dossier])
+            columns[2].append(self.agencies.rank[yd.d_agency[dossier]])
+        return tuple(np.concatenate(c) for c in columns)
 
     # ----- rendering ---------------------------------------------------------------------------
     def mahoso(self, year: int, dossiers: np.ndarray) -> list[str]:
@@ -342,7 +384,7 @@ class PortalWorld:
                 ],
                 "fee_code": [(f"LP{i:04d}-1", f"LP{i:04d}-2") for i in range(len(P))],
                 "agency": [q(c) for c in A.code],
-                "commune": [q(A.commune[a]) for a in A.commune_agency.tolist()],
+                "commune": [q(v.code) for v in self.units.versions],
                 "commune_name": [
                     A.name[a][len("Ủy ban nhân dân ") :] for a in A.commune_agency.tolist()
                 ],
@@ -722,6 +764,28 @@ def _lifecycle(rng, world: PortalWorld, proc, day, channel):
     )
 
 
+def _recent_units(rng, world: PortalWorld, day, level, commune, agency):
+    """The units of a recent year's dossiers on their receipt day: the 2022 commune drawn for
+    every dossier becomes its version of the day (the 2024 arrangement merged some); from
+    2025-07-01 the applicant's commune is one of the new province's 99 (both former provinces,
+    weighed by the communes each holds) and the commune's committee also takes the procedures
+    the abolished districts handled. Returns the commune version and the handling agency."""
+    A, units = world.agencies, world.units
+    version = units.on_day(commune, day)
+    agency = np.where(level == 3, world.version_agency[version], agency)
+    merged = np.flatnonzero(day >= REFORM_2025)
+    if len(merged):
+        new = units.new_communes
+        weight = np.zeros(len(units.versions))
+        np.add.at(weight, units.successor_2025, A.commune_weight)
+        w = weight[new] + units.bac_ninh_members * A.commune_weight.mean()
+        chosen = new[rng.choice(len(new), len(merged), p=w / w.sum())]
+        version[merged] = chosen
+        handled_locally = merged[level[merged] >= 2]
+        agency[handled_locally] = world.version_agency[version[handled_locally]]
+    return version, agency
+
+
 def generate_year(world: PortalWorld, year: int) -> YearData:
     P, A = world.procedures, world.agencies
     scale = world.scale
@@ -749,6 +813,8 @@ def generate_year(world: PortalWorld, year: int) -> YearData:
     dist = A.commune_district[commune]
     agency = np.where(level == 2, A.district_agency[dist], agency)
     agency = np.where(level == 3, A.commune_agency[commune], agency)
+    if year in RECENT_YEARS:
+        commune, agency = _recent_units(rng, world, day, level, commune, agency)
     xa = np.where(rng.random(n) < np.where(level == 1, 0.08, 0.03), -1, commune)
 
     channel = _pick_online(rng, world, year, proc, day, half_of)
@@ -865,7 +931,7 @@ def generate_year(world: PortalWorld, year: int) -> YearData:
     grp_start = np.maximum.accumulate(np.where(start, np.arange(n), 0))
     seq = np.empty(n, dtype=np.int64)
     seq[o] = np.arange(n) - grp_start + 1
-    if seq.max() > _SEQ_MAX:
+    if seq.max() > (_RECENT_SEQ_MAX if year in RECENT_YEARS else _SEQ_MAX):
         raise ValueError(
             f"scale {scale} gives {seq.max()} dossiers per agency and day; at most {_SEQ_MAX}"
         )
@@ -894,11 +960,16 @@ def generate_year(world: PortalWorld, year: int) -> YearData:
     v_dossier = np.repeat(np.arange(n), valid.sum(axis=1))
     v_status = slots_status[valid]
     v_ts = slots_ts[valid]
-    day_idx = (day - np.datetime64("2021-01-01")).astype(np.int64)
+    if year in RECENT_YEARS:
+        day_idx = (day - np.datetime64(f"{year}-01-01")).astype(np.int64)
+        rank_shift, day_shift = _RECENT_RANK_SHIFT, _RECENT_DAY_SHIFT
+    else:
+        day_idx = (day - np.datetime64("2021-01-01")).astype(np.int64)
+        rank_shift, day_shift = _RANK_SHIFT, _DAY_SHIFT
     v_key = (
         ((v_ts - KEY_EPOCH) << _TS_SHIFT)
-        | (A.rank[agency[v_dossier]] << _RANK_SHIFT)
-        | (day_idx[v_dossier] << _DAY_SHIFT)
+        | (A.rank[agency[v_dossier]] << rank_shift)
+        | (day_idx[v_dossier] << day_shift)
         | seq[v_dossier]
     )
     so = np.argsort(v_key, kind="stable")

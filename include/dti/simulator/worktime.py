@@ -9,6 +9,7 @@ hours, which keeps every lifecycle event at a plausible time of day.
 
 from __future__ import annotations
 
+import holidays
 import numpy as np
 
 SECONDS_PER_DAY = 86_400
@@ -65,11 +66,24 @@ HOLIDAYS: tuple[str, ...] = (
     "2024-09-02",
     "2024-09-03",
 )
+# From 2025 the days off come from the ``holidays`` package (the list above is what the calibrated
+# years 2021-2024 were generated with, and stays so that their data do not move).
+PACKAGE_HOLIDAY_YEARS = (2025, 2026, 2027)
+_FROM_PACKAGE = holidays.country_holidays("VN", years=PACKAGE_HOLIDAY_YEARS)
+HOLIDAYS += tuple(d.isoformat() for d in sorted(_FROM_PACKAGE))
 # First day of the Lunar New Year holiday, for the pre- and post-Tết volume pattern.
 TET_START = {2021: "2021-02-10", 2022: "2022-01-31", 2023: "2023-01-20", 2024: "2024-02-08"}
+TET_START |= {
+    year: min(
+        d for d, name in _FROM_PACKAGE.items() if d.year == year and "Lunar New Year" in name
+    ).isoformat()
+    for year in PACKAGE_HOLIDAY_YEARS
+}
 
 _HOLIDAYS = np.array(HOLIDAYS, dtype="datetime64[D]")
-_BDAYS = np.arange(np.datetime64("2020-12-01"), np.datetime64("2025-12-31"), dtype="datetime64[D]")
+# Business days run to the end of 2028: a dossier received in the last simulated year (2026)
+# is processed into the next.
+_BDAYS = np.arange(np.datetime64("2020-12-01"), np.datetime64("2028-12-31"), dtype="datetime64[D]")
 _BDAYS = _BDAYS[np.is_busday(_BDAYS, holidays=_HOLIDAYS)]
 
 
