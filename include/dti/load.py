@@ -98,11 +98,38 @@ def ensure_tables(conn: psycopg.Connection, entity: SourceEntity) -> None:
         "select bool_or(to_regclass(name) is null) from unnest(%s::text[]) as name", (needed,)
     ).fetchone()[0]
     if not missing:
+        _add_new_fields(conn, entity)
         return
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('dti.load.ddl'))")
         conn.execute(AUDIT_DDL)
         conn.execute(raw_table_ddl(entity))
+
+
+def _add_new_fields(conn: psycopg.Connection, entity: SourceEntity) -> None:
+    """A contract that grew a field (police communes' NgayHieuLuc, 2025): its column is added
+    to a raw table created before, empty in the rows loaded then."""
+    present = {
+        name
+        for (name,) in conn.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = %s and table_name = %s",
+            (entity.raw_schema, entity.raw_table_name),
+        )
+    }
+    new = [f for f in entity.fields if f.name not in present]
+    if not new:
+        return
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtext('dti.load.ddl'))")
+        for f in new:
+            conn.execute(
+                sql.SQL("alter table {} add column if not exists {} {}").format(
+                    _table(entity),
+                    sql.Identifier(f.name),
+                    sql.SQL("jsonb" if f.kind is FieldKind.LIST else "text"),
+                )
+            )
 
 
 def _open_parquet(batch: LandedBatch, entity: SourceEntity) -> tuple[pq.ParquetFile, list[str]]:

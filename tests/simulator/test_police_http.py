@@ -19,7 +19,9 @@ def test_token_is_required(base_url: str) -> None:
 
 def test_snapshots_page_to_their_total(http: httpx.Client) -> None:
     total, items = fetch_all(http, f"{BASE}/communes", page_size=100)
-    assert total == len(items) == 209 * 3
+    # 2021-2024 on the 209 communes, 2024-11-01 and 2025-01-01 on the 192, 2025-07-01 and 2026
+    # on the 99 of the merged province
+    assert total == len(items) == 209 * 4 + 192 * 2 + 99 * 2
     total, items = fetch_all(http, f"{BASE}/cameras", page_size=500)
     assert total == len(items) == len({c["MaCamera"] for c in items})
 

@@ -209,3 +209,26 @@ def test_copy_text_without_constant_columns_ends_every_line():
 
     table = pa.table({"a": ["x", None, "y\tz"]})
     assert b"".join(copy_text_chunks(table, ())) == b"x\n\\N\ny\\tz\n"
+
+
+def test_a_field_the_contract_grew_is_added_to_an_existing_raw_table(dsn):
+    from dti.load import ensure_tables
+    from dti.sources import get_entity
+
+    communes = get_entity("police", "communes")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        ensure_tables(conn, communes)
+        # a raw table of before 2025, when the registry had no NgayHieuLuc
+        conn.execute('alter table raw.police__communes drop column "NgayHieuLuc"')
+        conn.execute("""insert into raw.police__communes ("MaXa", "Nam", _batch_id,
+            _interval_start, _interval_end) values ('07210', '2023', 'b', now(), now())""")
+        ensure_tables(conn, communes)
+        columns = [
+            name
+            for (name,) in conn.execute(
+                "select column_name from information_schema.columns where table_schema = 'raw' "
+                "and table_name = 'police__communes'"
+            )
+        ]
+        kept = conn.execute('select "MaXa", "NgayHieuLuc" from raw.police__communes').fetchall()
+    assert "NgayHieuLuc" in columns and kept == [("07210", None)]

@@ -35,6 +35,7 @@ daily_areas as (
     select 'commune' as area_level, commune_code as area_code, daily.* from daily
     union all
     select 'district', district_code, daily.* from daily
+    where district_code is not null  -- none from 2025-07-01: the districts were abolished
     union all
     select 'province', province_code, daily.* from daily
 
@@ -58,35 +59,35 @@ flows as (
 
 ),
 
--- the VNeID target of the period's year (periods inside one year)
+-- the VNeID target of the period's year (periods inside one year), of the units reporting on
+-- the period's last loaded day: in a year a reorganisation cut (2025), the year's target is
+-- the new units' (the merged province's), a half before the cut the former units'
+last_days as (
+
+    select
+        periods.*,
+        (
+            select max(daily.report_date) from daily
+            where daily.report_date between periods.period_start and periods.period_end
+        ) as last_day
+    from periods
+    where extract(year from periods.period_start) = extract(year from periods.period_end)
+
+),
+
 targets as (
 
     select
-        periods.period_type,
-        periods.period_start,
-        periods.period_end,
-        areas.area_level,
-        areas.area_code,
-        sum(areas.vneid_target) as vneid_target
+        last_days.period_type,
+        last_days.period_start,
+        last_days.period_end,
+        daily_areas.area_level,
+        daily_areas.area_code,
+        sum(daily_areas.vneid_target) as vneid_target
 
-    from periods
-    inner join (
-        -- the year's target of every commune that reported in that year
-        select distinct
-            commune_code,
-            district_code,
-            extract(year from report_date)::int as year_number,
-            vneid_target
-        from daily
-    ) as registry
-        on registry.year_number = extract(year from periods.period_start)::int
-        and extract(year from periods.period_start) = extract(year from periods.period_end)
-    cross join lateral (
-        values
-            ('commune', registry.commune_code, registry.vneid_target),
-            ('district', registry.district_code, registry.vneid_target),
-            ('province', '{{ var("dti_province_code") }}', registry.vneid_target)
-    ) as areas (area_level, area_code, vneid_target)
+    from last_days
+    inner join daily_areas
+        on daily_areas.report_date = last_days.last_day
     group by 1, 2, 3, 4, 5
 
 ),

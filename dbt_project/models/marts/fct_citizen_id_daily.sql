@@ -14,8 +14,9 @@ communes as (
 
 ),
 
--- Cumulative series = the commune's opening balance on 1 January of the day's year (registry)
--- + the latest (restated) flows of that year up to the day. Recomputed here rather than taken
+-- Cumulative series = the commune's opening balance of the registry row holding on the day
+-- (1 January of the year, or the day a reorganisation created the unit) + the latest
+-- (restated) flows since that row's first day up to the day. Recomputed here rather than taken
 -- from the source's running totals, which go stale when an earlier day is restated.
 with_cumulative as (
 
@@ -35,9 +36,10 @@ with_cumulative as (
     from daily
     left join communes
         on daily.commune_code = communes.commune_code
-        and extract(year from daily.report_date)::int = communes.year_number
+        and daily.report_date >= communes.valid_from
+        and daily.report_date < communes.valid_to
     window year_to_date as (
-        partition by daily.commune_code, extract(year from daily.report_date)
+        partition by daily.commune_code, communes.valid_from
         order by daily.report_date
         rows between unbounded preceding and current row
     )

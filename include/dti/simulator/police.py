@@ -37,6 +37,8 @@ import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from .catalogue import allocate, load_geography, weighted_pick
+from .police_recent import build_recent
+from .units import commune_table
 
 GENERATOR_VERSION = 1
 FIRST_DAY = np.datetime64("2021-01-01")
@@ -158,6 +160,11 @@ class PoliceWorld:
         self._build_registry()
         self._build_cameras()
         self._build_cases()
+        # 2024-2026 on the units valid on each day (police_recent), from their own stream
+        self.units = commune_table(tuple(self.commune_codes))
+        self.recent, recent_registry = build_recent(self, self.units)
+        self.registry += recent_registry
+        self._recent_codes = [v.code for v in self.units.versions]
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -335,15 +342,75 @@ class PoliceWorld:
             "LuyKeTheTra": str(v["LuyKeTheTra"]),
         }
 
+    def recent_record(self, i: int) -> dict[str, Any]:
+        r = self.recent
+        version = self.units.versions[int(r.unit[i])]
+        value = {k: str(int(v[i])) for k, v in r.flows.items()}
+        return {
+            "MaXa": version.code,
+            "MaHuyen": version.parent_code,
+            "Ngay": _fmt_day(r.day[i]),
+            "LanSua": "0",
+            "NgayCapNhat": _fmt_ts(int(r.updated[i])),
+            "SoHoSoCCCD": value["cccd"],
+            "SoHoSoCCCDNhom1": value["g1"],
+            "SoHoSoCCCDNhom2": value["g2"],
+            "SoTheNhanTuBo": value["received"],
+            "SoTheDaTra": value["returned"],
+            "SoHoSoVNeIDMuc1": value["vneid1"],
+            "SoHoSoVNeIDMuc2": value["vneid2"],
+            "SoTaiKhoanKichHoat": value["activated"],
+            "LuyKeHoSoCCCD": str(int(r.cumulative["cccd"][i])),
+            "LuyKeTheNhan": str(int(r.cumulative["received"][i])),
+            "LuyKeTheTra": str(int(r.cumulative["returned"][i])),
+        }
+
     def daily_page(
         self, t_from: int, t_to: int, page: int, page_size: int
     ) -> tuple[int, list[dict[str, Any]]]:
-        """Versions with ``t_from <= NgayCapNhat < t_to`` (local seconds), one page of them."""
+        """Versions with ``t_from <= NgayCapNhat < t_to`` (local seconds), one page of them:
+        the calibrated years' and the recent years' (2024-2026), in serving order."""
         lo = int(np.searchsorted(self.v_updated, t_from, side="left"))
         hi = int(np.searchsorted(self.v_updated, t_to, side="left"))
-        start = lo + (page - 1) * page_size
-        stop = min(hi, start + page_size)
-        return hi - lo, [self.daily_record(i) for i in range(start, stop)]
+        r_lo = int(np.searchsorted(self.recent.updated, t_from, side="left"))
+        r_hi = int(np.searchsorted(self.recent.updated, t_to, side="left"))
+        total = (hi - lo) + (r_hi - r_lo)
+        start = (page - 1) * page_size
+        if r_hi == r_lo:
+            picked = [
+                (self.daily_record, lo + k) for k in range(start, min(hi - lo, start + page_size))
+            ]
+        elif hi == lo:
+            picked = [
+                (self.recent_record, r_lo + k)
+                for k in range(start, min(r_hi - r_lo, start + page_size))
+            ]
+        else:  # both (restatements of late 2023 sent in January 2024): merge in serving order
+            keyed = [
+                (
+                    int(self.v_updated[i]),
+                    self.commune_codes[int(self.v_commune[i])],
+                    int(self.v_day[i]),
+                    0,
+                    i,
+                )
+                for i in range(lo, hi)
+            ] + [
+                (
+                    int(self.recent.updated[i]),
+                    self._recent_codes[int(self.recent.unit[i])],
+                    int((self.recent.day[i] - FIRST_DAY).astype(np.int64)),
+                    1,
+                    i,
+                )
+                for i in range(r_lo, r_hi)
+            ]
+            keyed.sort()
+            picked = [
+                (self.recent_record if k[3] else self.daily_record, k[4])
+                for k in keyed[start : start + page_size]
+            ]
+        return total, [render(i) for render, i in picked]
 
     # --- commune registry ----------------------------------------------------------------------
 
@@ -364,6 +431,7 @@ class PoliceWorld:
                         "MaHuyen": self.commune_district[c],
                         "TenHuyen": self.district_names[self.commune_district[c]],
                         "Nam": str(y),
+                        "NgayHieuLuc": f"{y}0101",
                         "DanSoDuTuoiCCCD": str(int(self.population[y][c])),
                         "ChiTieuVNeID": str(int(target[y][c])),
                         "DanSoNhom1": str(int(self.group_population[1][c])) if y == 2022 else None,

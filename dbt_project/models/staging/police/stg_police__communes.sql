@@ -20,7 +20,7 @@ deduplicated as (
     select
         *,
         row_number() over (
-            partition by "MaXa", "Nam" order by _loaded_at desc, _batch_id desc
+            partition by "MaXa", "Nam", "NgayHieuLuc" order by _loaded_at desc, _batch_id desc
         ) as row_rank
     from latest_snapshot
 
@@ -34,6 +34,11 @@ renamed as (
         trim("MaHuyen") as district_code,
         "TenHuyen" as district_name,
         "Nam"::int as year_number,
+        -- the day the row starts to hold: 1 January, or the day a reorganisation created the
+        -- unit (2024-11-01, 2025-07-01; a reused code then has two rows in the year)
+        coalesce(
+            to_date(nullif(trim("NgayHieuLuc"), ''), 'YYYYMMDD'), make_date("Nam"::int, 1, 1)
+        ) as valid_from,
         "DanSoDuTuoiCCCD"::bigint as cccd_age_population,
         "ChiTieuVNeID"::bigint as vneid_target,
         nullif(trim("DanSoNhom1"), '')::bigint as priority_group_1_population,
@@ -47,6 +52,19 @@ renamed as (
     from deduplicated
     where row_rank = 1
 
+),
+
+-- until the next row of the code in the year, or the year's end
+with_validity as (
+
+    select
+        *,
+        coalesce(
+            lead(valid_from) over (partition by commune_code, year_number order by valid_from),
+            make_date(year_number + 1, 1, 1)
+        ) as valid_to
+    from renamed
+
 )
 
-select * from renamed
+select * from with_validity

@@ -25,6 +25,7 @@ COMMUNES = SourceEntity(
         "MaHuyen",
         "TenHuyen",
         "Nam",
+        "NgayHieuLuc",
         "DanSoDuTuoiCCCD",
         "ChiTieuVNeID",
         "DanSoNhom1",
@@ -33,7 +34,7 @@ COMMUNES = SourceEntity(
         "LuyKeTheNhanDauNam",
         "LuyKeTheTraDauNam",
     ),
-    key=("MaXa", "Nam"),
+    key=("MaXa", "Nam", "NgayHieuLuc"),
     mode=EntityMode.SNAPSHOT,
 )
 
