@@ -151,3 +151,35 @@ def test_the_scheduler_runs_the_nights_from_catchup_to_yesterday(today_stack: St
     ]
     assert loaded == [first, yesterday]
     assert today_stack.scalar(_DAY_ROWS, (first,)) > 0
+
+
+def test_an_old_commune_code_after_the_merger_is_flagged_and_resolved(today_stack: Stack):
+    # a day of July 2025, when some systems still sent the communes of before the merger
+    today_stack.dti("run", "--date", "2025-07-15", "--source", "portal")
+    issues = today_stack.query(
+        "select area_code, bad_row_count, sample from marts.data_quality_issues "
+        "where issue_type = 'code_of_another_period' and entity = 'dossiers_applicant' "
+        "and interval_first_day >= '2025-07-01'"
+    )
+    assert issues, "the old codes sent after 2025-07-01 are not flagged"
+    old = {code for code, _, _ in issues}
+    # each is a commune of before the merger, named with the new commune it lies in today
+    before = {
+        code
+        for (code,) in today_stack.query(
+            "select code from raw.ref__admin_units where level = 'commune' "
+            "and valid_to = '2025-07-01'"
+        )
+    }
+    assert old <= before
+    assert all(
+        sample.startswith("resolved to ") and "no unit" not in sample for *_, sample in issues
+    )
+    # nothing lost: every dossier of the day is in the fact, under its handling agency's unit
+    raw, fact = today_stack.query(
+        'select (select count(distinct "MaHoSo") from raw.portal__dossiers '
+        "where \"NgayTiepNhan\" like '20250715%'), "
+        "(select count(*) from marts.fct_dossier where received_date = '2025-07-15' "
+        "and area_unit_key is not null)"
+    )[0]
+    assert raw == fact > 0

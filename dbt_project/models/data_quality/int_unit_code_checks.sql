@@ -23,6 +23,14 @@ usage as (
 
     union all
 
+    -- the applicant's commune, as the source sent it (MaXaChuHoSo)
+    select 'portal', 'dossiers_applicant', 'commune', applicant_commune_code, received_date, count(*)
+    from {{ ref('fct_dossier') }}
+    where applicant_commune_code is not null and received_date is not null
+    group by 1, 2, 3, 4, 5
+
+    union all
+
     select 'portal', 'dossiers', 'district', district_code, received_date, count(*)
     from {{ ref('fct_dossier') }}
     where district_code is not null and received_date is not null
