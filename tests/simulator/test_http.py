@@ -54,9 +54,12 @@ def test_snapshot_paging_limits(http, path):
 
 def test_agencies(http):
     total, items = fetch_all(http, "/portal/api/v1/agencies", page_size=100)
-    # the 2022 committees, and the 99 communes' committees of the new province (2025-07-01)
-    assert total == len(items) == 22 + 10 + 209 + 99
+    # the 2022 committees, the new district of the 2024 arrangement (Thị xã Chũ) and the 99
+    # communes' committees of the new province (2025-07-01)
+    assert total == len(items) == 22 + 10 + 209 + 1 + 99
     by_level = {lv: [a for a in items if a["CapDonVi"] == lv] for lv in "123"}
+    assert [a["MaHuyen"] for a in by_level["2"] if a["MaDonVi"].startswith("000.41.")] == ["224"]
+    by_level["2"] = [a for a in by_level["2"] if not a["MaDonVi"].startswith("000.41.")]
     assert len(by_level["1"]) == 22 and len(by_level["2"]) == 10 and len(by_level["3"]) == 308
     merged = [a for a in by_level["3"] if a["MaDonVi"].startswith("000.40.")]
     assert len(merged) == 99 and all(a["MaHuyen"] is None for a in merged)

@@ -46,7 +46,7 @@ from .catalogue import (
     build_procedures,
     weighted_pick,
 )
-from .units import REFORM_2025, add_commune_committees, commune_table
+from .units import REFORM_2024, REFORM_2025, add_commune_committees, commune_table
 from .worktime import (
     SECONDS_PER_DAY,
     TET_START,
@@ -200,7 +200,9 @@ class PortalWorld:
         self.units = commune_table(
             tuple(self.agencies.commune[a] for a in self.agencies.commune_agency)
         )
-        self.agencies, self.version_agency = add_commune_committees(self.agencies, self.units)
+        self.agencies, self.version_agency, self.version_district_agency = add_commune_committees(
+            self.agencies, self.units
+        )
         self._years: dict[int, YearData] = {}
         self._lock = threading.Lock()
         self._year_locks = {y: threading.Lock() for y in YEARS}
@@ -776,6 +778,9 @@ def _recent_units(rng, world: PortalWorld, day, level, commune, agency):
     A, units = world.agencies, world.units
     version = units.on_day(commune, day)
     agency = np.where(level == 3, world.version_agency[version], agency)
+    # from the 2024 arrangement the district procedures go to the commune's district of the day
+    arranged = (day >= REFORM_2024) & (day < REFORM_2025) & (level == 2)
+    agency = np.where(arranged, world.version_district_agency[version], agency)
     merged = np.flatnonzero(day >= REFORM_2025)
     if len(merged):
         new = units.new_communes

@@ -133,7 +133,9 @@ def commune_table(codes_2022: tuple[str, ...]) -> CommuneTable:
 
 def add_commune_committees(agencies, table: CommuneTable):
     """The agency list with the people's committees of the new province's communes (from
-    2025-07-01) added, and the agency of every commune version (``table.versions`` order).
+    2025-07-01) and of the 2024 arrangement's new districts added; the agency of every commune
+    version (``table.versions`` order) and the district committee it belongs to (-1 from
+    2025-07-01, when the districts were abolished).
 
     A 2022 commune's committee keeps its agency; a commune of the 2024 arrangement is served by
     the committee of the commune whose code it kept; each of the 99 communes of 2025 is a new
@@ -163,11 +165,34 @@ def add_commune_committees(agencies, table: CommuneTable):
         agencies.parent.append(root)
         agencies.district.append(None)
         agencies.commune.append(version.code)
-    new = len(agencies.code) - old
-    level = np.concatenate([agencies.level, np.full(new, 3, dtype=agencies.level.dtype)])
+    # the district committees of the 2024 arrangement's districts that 2022 did not have
+    # (000.41.<district code>: after every older code too)
+    district_agency = {
+        d: i
+        for i, (d, lv) in enumerate(zip(agencies.district, agencies.level, strict=False))
+        if lv == 2
+    }
+    arranged = sorted(
+        {v.parent_code for v in table.versions if v.valid_from == date(2024, 11, 1)}
+        - set(district_agency)
+    )
+    levels = [3] * (len(agencies.code) - old)
+    for district in arranged:
+        district_agency[district] = len(agencies.code)
+        agencies.code.append(f"000.41.{district}.H04")
+        agencies.name.append(f"Ủy ban nhân dân {table.district_names[district]}")
+        agencies.parent.append(root)
+        agencies.district.append(district)
+        agencies.commune.append(None)
+        levels.append(2)
+    # the district committee of every commune version before 2025-07-01 (-1 after)
+    version_district_agency = np.array(
+        [district_agency[v.parent_code] if v.parent_code else -1 for v in table.versions]
+    )
+    level = np.concatenate([agencies.level, np.array(levels, dtype=agencies.level.dtype)])
     order = sorted(range(len(agencies.code)), key=lambda k: agencies.code[k])
     rank = np.empty(len(agencies.code), dtype=np.int64)
     rank[order] = np.arange(len(agencies.code))
     if not np.array_equal(rank[:old], agencies.rank):
         raise AssertionError("the new committees must sort after the older agencies")
-    return replace(agencies, level=level, rank=rank), version_agency
+    return replace(agencies, level=level, rank=rank), version_agency, version_district_agency
