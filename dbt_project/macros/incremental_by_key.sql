@@ -20,67 +20,75 @@
 
 {#- The ledger names a model by the staging convention, stg_<source>__<entity>: `this` is not
     the model's name inside a dbt unit test. -#}
-{% macro _batch_ledger_model(source_name, entity) -%}
-    'stg_{{ source_name }}__{{ entity }}'
+{#- A source instance's batches (macros/source_instances.sql) have their own ledger rows,
+    stg_<source>__<entity>@<instance>: two systems' batches of one day are two intervals. -#}
+{% macro _batch_ledger_model(source_name, entity, instance=none) -%}
+    'stg_{{ source_name }}__{{ entity }}{{ "@" ~ instance if instance else "" }}'
 {%- endmacro %}
 
-{% macro _replaced_batches(source_name, entity) -%}
+{% macro _replaced_batches(source_name, entity, instance=none) -%}
     select consumed.batch_id
     from {{ source('ops', 'dbt_batch_ledger') }} as consumed
     inner join {{ source('ops', 'dbt_batch_ledger') }} as taken
         on taken.model = consumed.model
         and taken.interval_start = consumed.interval_start
         and taken.state = 'taken'
-    where consumed.model = {{ _batch_ledger_model(source_name, entity) }} and consumed.state = 'consumed'
+    where consumed.model = {{ _batch_ledger_model(source_name, entity, instance) }} and consumed.state = 'consumed'
 {%- endmacro %}
 
 {% macro take_new_batches(source_name, entity) %}
+    {%- for instance in [none] + source_instances(source_name) %}
+    {%- set ledger_model = _batch_ledger_model(source_name, entity, instance) %}
     {%- if not is_incremental() %}
-    delete from {{ source('ops', 'dbt_batch_ledger') }} where model = {{ _batch_ledger_model(source_name, entity) }};
+    delete from {{ source('ops', 'dbt_batch_ledger') }} where model = {{ ledger_model }};
     {%- endif %}
     delete from {{ source('ops', 'dbt_batch_ledger') }}
-    where model = {{ _batch_ledger_model(source_name, entity) }} and state = 'taken';
+    where model = {{ ledger_model }} and state = 'taken';
     insert into {{ source('ops', 'dbt_batch_ledger') }} (model, batch_id, interval_start, state)
-    select {{ _batch_ledger_model(source_name, entity) }}, current_batch.batch_id, current_batch.interval_start, 'taken'
+    select {{ ledger_model }}, current_batch.batch_id, current_batch.interval_start, 'taken'
     from (
         select distinct on (interval_start) batch_id, interval_start
         from {{ source('ops', 'load_audit') }}
-        where source = '{{ source_name }}' and entity = '{{ entity }}' and status = 'loaded'
+        where source = '{{ instance or source_name }}' and entity = '{{ entity }}' and status = 'loaded'
         order by interval_start, audit_id desc
     ) as current_batch
     where not exists (
         select from {{ source('ops', 'dbt_batch_ledger') }} as ledger
-        where ledger.model = {{ _batch_ledger_model(source_name, entity) }} and ledger.batch_id = current_batch.batch_id
-    )
+        where ledger.model = {{ ledger_model }} and ledger.batch_id = current_batch.batch_id
+    ){{ ";" if not loop.last }}
+    {%- endfor %}
 {% endmacro %}
 
-{% macro changed_keys_only(source_name, entity, raw_key, model_key) %}
+{% macro changed_keys_only(source_name, entity, raw_key, model_key, instance=none) %}
     {%- if is_incremental() %}
-    {%- set raw_relation = source(source_name, source_name ~ '__' ~ entity) %}
+    {%- set raw_relation = instance_relation(instance, entity) if instance else source(source_name, source_name ~ '__' ~ entity) %}
     where {{ raw_key }} in (
         select raw.{{ raw_key }}
         from {{ raw_relation }} as raw
         inner join {{ source('ops', 'dbt_batch_ledger') }} as taken
             on raw._interval_start = taken.interval_start
             and raw._batch_id = taken.batch_id
-        where taken.model = {{ _batch_ledger_model(source_name, entity) }} and taken.state = 'taken'
+        where taken.model = {{ _batch_ledger_model(source_name, entity, instance) }} and taken.state = 'taken'
         union
         select kept.{{ model_key }}
         from {{ this }} as kept
-        where kept.batch_id in ({{ _replaced_batches(source_name, entity) }})
+        where kept.batch_id in ({{ _replaced_batches(source_name, entity, instance) }})
     )
     {%- endif %}
 {% endmacro %}
 
 {% macro consume_taken_batches(source_name, entity) %}
-    delete from {{ this }} where batch_id in ({{ _replaced_batches(source_name, entity) }});
+    {%- for instance in [none] + source_instances(source_name) %}
+    {%- set ledger_model = _batch_ledger_model(source_name, entity, instance) %}
+    delete from {{ this }} where batch_id in ({{ _replaced_batches(source_name, entity, instance) }});
     delete from {{ source('ops', 'dbt_batch_ledger') }} as consumed
     using {{ source('ops', 'dbt_batch_ledger') }} as taken
-    where consumed.model = {{ _batch_ledger_model(source_name, entity) }}
+    where consumed.model = {{ ledger_model }}
         and consumed.state = 'consumed'
         and taken.model = consumed.model
         and taken.interval_start = consumed.interval_start
         and taken.state = 'taken';
     update {{ source('ops', 'dbt_batch_ledger') }} set state = 'consumed', consumed_at = now()
-    where model = {{ _batch_ledger_model(source_name, entity) }} and state = 'taken'
+    where model = {{ ledger_model }} and state = 'taken'{{ ";" if not loop.last }}
+    {%- endfor %}
 {% endmacro %}

@@ -305,6 +305,25 @@ def _sources(source: str | None) -> list[str]:
     return [source]
 
 
+def _within_lifetime(name: str, first: date, last: date) -> tuple[date, date] | None:
+    """The part of [first, last] a source instance exists in (a retired system: none after its
+    ``until``), saying what is left out; None when nothing is left."""
+    from dti.sources import get_source
+
+    source = get_source(name)
+    lo = max(first, source.since) if source.since else first
+    hi = min(last, source.until) if source.until else last
+    if lo > hi:
+        life = f"{source.since or '...'}..{source.until or '...'}"
+        _say(
+            f"{name}: nothing to load for {first}..{last}: the system exists {life} (sources file)"
+        )
+        return None
+    if (lo, hi) != (first, last):
+        _say(f"{name}: loading {lo}..{hi}, the part of {first}..{last} the system exists in")
+    return lo, hi
+
+
 @app.command()
 def run(
     day: Annotated[
@@ -346,8 +365,11 @@ def run(
         )
     _deliver_simulated_files(settings, first, last, _sources(source))
     for name in _sources(source):
+        span = _within_lifetime(name, first, last)
+        if span is None:
+            continue
         if from_ and to:
-            _run_range(settings, name, first, last, chunk, skip_loaded)
+            _run_range(settings, name, *span, chunk, skip_loaded)
         else:
             _run_day(settings, name, first)
     if transform:
@@ -370,7 +392,9 @@ def backfill(
     _ensure_up(settings)
     _deliver_simulated_files(settings, first, last, _sources(source))
     for name in _sources(source):
-        _run_range(settings, name, first, last, chunk)
+        span = _within_lifetime(name, first, last)
+        if span is not None:
+            _run_range(settings, name, *span, chunk)
     _transform(settings)
 
 

@@ -59,17 +59,29 @@ def _local_day_of(context) -> str:
     return start.date().isoformat()
 
 
-def _nightly_start() -> dict:
+def _local_midnight(day) -> pendulum.DateTime:
+    return pendulum.datetime(day.year, day.month, day.day, tz=str(LOCAL_TZ))
+
+
+def _nightly_start(source: Source | None = None) -> dict:
     """When the scheduler's nightly runs begin. Without DTI_CATCHUP_FROM, no catch-up: a
     scheduler started today runs the last closed day (yesterday) and then each night as it
-    closes; with it, every night from that day on (a new deployment that wants last month)."""
+    closes; with it, every night from that day on (a new deployment that wants last month).
+    A source instance's lifetime bounds them: no night before its ``since``, none after its
+    ``until`` (a system retired by the merger is not run, nor reported stale)."""
     first = load_settings().catchup_from
     if first is None:
-        return {"start_date": START_DATE, "catchup": False}
-    return {
-        "start_date": pendulum.datetime(first.year, first.month, first.day, tz=str(LOCAL_TZ)),
-        "catchup": True,
-    }
+        window = {"start_date": START_DATE, "catchup": False}
+    else:
+        window = {"start_date": _local_midnight(first), "catchup": True}
+    if source is not None and source.since is not None:
+        window["start_date"] = max(window["start_date"], _local_midnight(source.since))
+    if source is not None and source.until is not None:
+        # the run of the last day starts as it closes: midnight after it
+        window["end_date"] = _local_midnight(source.until).add(days=1)
+        # a catch-up that starts after the system's end runs none of its nights
+        window["start_date"] = min(window["start_date"], window["end_date"])
+    return window
 
 
 def nightly_dag(source: Source):
@@ -84,7 +96,7 @@ def nightly_dag(source: Source):
         # [00:00, 24:00) of one local day and starts as that day closes. (A 01:00 start with the
         # same interval needs a custom timetable plugin; not done yet.)
         schedule=CronDataIntervalTimetable("0 0 * * *", timezone=str(LOCAL_TZ)),
-        **_nightly_start(),
+        **_nightly_start(source),
         max_active_runs=1,
         default_args=DEFAULT_ARGS,
         tags=["dti", "nightly", source.name],
@@ -101,9 +113,15 @@ def nightly_dag(source: Source):
 
             @task(task_id=f"land_{entity.name}")
             def land(day: str, entity_name: str = entity.name) -> dict:
-                from dti import stages
+                from airflow.exceptions import AirflowFailException
 
-                return stages.land(load_settings(), source.name, entity_name, day)
+                from dti import stages
+                from dti.extract.http import SourceRetiredError
+
+                try:
+                    return stages.land(load_settings(), source.name, entity_name, day)
+                except SourceRetiredError as err:
+                    raise AirflowFailException(str(err)) from err  # 410 Gone: no retry
 
             @task(task_id=f"validate_{entity.name}")
             def validate(batch: dict) -> dict:

@@ -93,17 +93,39 @@ def ensure_tables(conn: psycopg.Connection, entity: SourceEntity) -> None:
         .as_string(conn),
         "ops.load_audit",
         "ops.file_receipts",
+        "ops.source_instances",
     ]
     missing = conn.execute(
         "select bool_or(to_regclass(name) is null) from unnest(%s::text[]) as name", (needed,)
     ).fetchone()[0]
     if not missing:
         _add_new_fields(conn, entity)
+        if entity.contract:
+            register_instances(conn)
         return
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('dti.load.ddl'))")
         conn.execute(AUDIT_DDL)
         conn.execute(raw_table_ddl(entity))
+        register_instances(conn)
+
+
+def register_instances(conn: psycopg.Connection) -> None:
+    """Record the configured source instances (dti.sources.instances) in ops.source_instances,
+    so the dbt staging of their source reads their raw tables. An instance removed from the
+    sources file stays registered: its loaded rows stay part of the warehouse."""
+    from dti.sources import get_source, source_names
+
+    for name in source_names():
+        source = get_source(name)
+        if source.kind is None:
+            continue
+        conn.execute(
+            "insert into ops.source_instances (instance, source, since, until) "
+            "values (%s, %s, %s, %s) on conflict (instance) do update "
+            "set source = excluded.source, since = excluded.since, until = excluded.until",
+            (name, source.kind, source.since, source.until),
+        )
 
 
 def _add_new_fields(conn: psycopg.Connection, entity: SourceEntity) -> None:

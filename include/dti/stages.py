@@ -33,10 +33,25 @@ def land(settings: Settings, source: str, entity: str, day: str | date) -> dict[
 
     Holds the interval's lock (:mod:`dti.locks`) meanwhile: a concurrent run of the same interval
     stops with :class:`dti.locks.IntervalBusy`."""
+    from dti.extract.http import SourceRetiredError
     from dti.locks import interval_locks
 
-    with interval_locks(_dsn(settings), source, entity, [Interval.day(day)]):
-        return _published(settings, extract_and_land(settings, source, entity, day))
+    dsn = _dsn(settings)
+    with interval_locks(dsn, source, entity, [Interval.day(day)]):
+        started = datetime.now(UTC)
+        try:
+            return _published(settings, extract_and_land(settings, source, entity, day))
+        except SourceRetiredError as exc:
+            # final, not transient: the interval's audit row says why nothing was loaded
+            record_interval_failure(
+                dsn,
+                source,
+                entity,
+                Interval.day(day),
+                f"extract failed: the system is retired: {exc}",
+                started_at=started,
+            )
+            raise
 
 
 def _published(settings: Settings, batch: LandedBatch) -> dict[str, Any]:

@@ -9,7 +9,7 @@ longer listed as a problem.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import psycopg
 
@@ -84,12 +84,32 @@ class EntityStatus:
     rows_per_interval: float | None
 
     def freshness(self, now: datetime) -> str:
+        until = _retired_on(self.source, now)
+        if until is not None:
+            # a system retired (the sources file's until:): no night is expected after it
+            end = datetime.combine(until + timedelta(days=1), datetime.min.time(), LOCAL_TZ)
+            if self.loaded_until is not None and self.loaded_until >= end:
+                return "retired"
+            return "retired, gap"  # its last days were never loaded: backfill them
         if self.last_success is None:
             return "never loaded"
         age = now - self.last_success
         if age <= WARN_AFTER:
             return "fresh"
         return "late (warn)" if age <= ERROR_AFTER else "stale (error)"
+
+
+def _retired_on(source: str, now: datetime) -> date | None:
+    """A source instance's last day if it is over by ``now`` (local), else None."""
+    from dti.sources import get_source
+
+    try:
+        until = get_source(source).until
+    except KeyError:  # loaded once, no longer configured
+        return None
+    if until is not None and now.astimezone(LOCAL_TZ).date() > until:
+        return until
+    return None
 
 
 @dataclass(frozen=True)
@@ -137,6 +157,11 @@ def format_report(report: StatusReport) -> str:
         )
     if not report.entities:
         lines.append("nothing loaded yet: `dti run --from ... --to ...`")
+    if any(e.freshness(report.now).startswith("retired") for e in report.entities):
+        lines.append(
+            "  retired: a system that ended (until: in the sources file) is not expected to "
+            "load; 'gap': days before its end were never loaded"
+        )
     if report.problems:
         lines.append("")
         lines.append("intervals not loaded (latest attempt), newest first:")

@@ -660,7 +660,8 @@ def validate_batch(
     see :func:`reference_parameters` to read them from the latest landed catalogue. Raises
     :class:`ValidationFailed` (after quarantining the batch) when an expectation fails.
     """
-    params = {"province_codes": [settings.province_code], **(parameters or {})}
+    batch = LandedBatch.coerce(batch)
+    params = {"province_codes": province_codes(settings, batch.source), **(parameters or {})}
     if known_procedure_codes is not None:
         params["known_procedure_codes"] = sorted(set(known_procedure_codes))
     validator = _validator(settings.data_dir, suites_dir(settings))
@@ -679,11 +680,20 @@ def validate_batches(
     if not batches:
         return {}, {}
     params = {
-        "province_codes": [settings.province_code],
+        "province_codes": province_codes(settings, batches[0].source),
         **reference_parameters(settings, batches[0].source, batches[0].entity),
     }
     validator = _validator(settings.data_dir, suites_dir(settings))
     return validator.validate_many(batches, parameters=params)
+
+
+def province_codes(settings: Settings, source: str) -> list[str]:
+    """The province codes a source's records may carry: the configured province's, or a source
+    instance's own (the former Bắc Ninh's portal sends 27: its ``province:`` in the sources
+    file)."""
+    from dti.sources import get_source
+
+    return [get_source(source).province or settings.province_code]
 
 
 def reference_parameters(settings: Settings, source: str, entity: str) -> dict[str, Any]:

@@ -256,6 +256,9 @@ def bootstrap(settings: Settings) -> None:
 
         for entity in all_entities():
             conn.execute(raw_table_ddl(entity))
+        from dti.load import register_instances
+
+        register_instances(conn)
         from dti.roles import ensure_roles
 
         ensure_roles(conn, _analyst_password(settings))
@@ -313,6 +316,15 @@ create table if not exists ops.dbt_batch_ledger (
 );
 create index if not exists dbt_batch_ledger_interval
     on ops.dbt_batch_ledger (model, interval_start);
+-- The source instances (sources file, dti.sources.instances) that have raw tables: the dbt
+-- staging of their source reads raw.<instance>__<entity> too (macros/source_instances.sql).
+create table if not exists ops.source_instances (
+    instance text primary key,
+    source text not null,
+    since date,
+    until date,
+    registered_at timestamptz not null default now()
+);
 -- Failed Airflow tasks (the DAGs' on_failure_callback), newest last; a webhook or an e-mail may
 -- be sent as well (DTI_ALERT_WEBHOOK, DTI_ALERT_EMAIL).
 create table if not exists ops.alerts (

@@ -62,8 +62,9 @@ class Stack:
 
 
 @contextmanager
-def running_stack() -> Iterator[Stack]:
-    """`dti up` in a fresh temporary `.local` with free ports; `dti down` and removed after."""
+def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+    """`dti up` in a fresh temporary `.local` with free ports; `dti down` and removed after.
+    ``extra_env``: more DTI_* settings (e.g. a sources file)."""
     # not under pytest's tmp_path: its parents are private to root (and pytest resets them to
     # 0700), while the embedded PostgreSQL runs as another system user when the tests run as root
     local = Path(tempfile.mkdtemp(prefix="dti-e2e-"))
@@ -73,6 +74,7 @@ def running_stack() -> Iterator[Stack]:
         DTI_LOCAL_DIR=str(local),
         DTI_WAREHOUSE_PORT=str(_free_port()),
         DTI_SIMULATOR_PORT=str(_free_port()),
+        **(extra_env or {}),
     )
     settings = load_settings(env)
     stack = Stack(env, settings)

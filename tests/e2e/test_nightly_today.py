@@ -31,9 +31,28 @@ def _yesterday() -> date:
     return datetime.now(LOCAL_TZ).date() - timedelta(days=1)
 
 
+# The former Bắc Ninh's portal as a second instance of the portal, by configuration alone; and
+# one configured without its end, to see what a retired system's 410 does.
+SOURCES = """
+instances:
+  - name: portal_bacninh_legacy
+    source: portal
+    url: /legacy/27
+    province: "27"
+    until: 2025-06-30
+  - name: portal_bacninh_unended
+    source: portal
+    url: /legacy/27
+    province: "27"
+"""
+
+
 @pytest.fixture(scope="module")
-def today_stack():
-    with running_stack() as started:
+def today_stack(tmp_path_factory):
+    sources = tmp_path_factory.mktemp("sources") / "sources.yaml"
+    sources.write_text(SOURCES)
+    os.chmod(sources.parent, 0o755)
+    with running_stack({"DTI_SOURCES_FILE": str(sources)}) as started:
         yield started
 
 
@@ -183,3 +202,76 @@ def test_an_old_commune_code_after_the_merger_is_flagged_and_resolved(today_stac
         "and area_unit_key is not null)"
     )[0]
     assert raw == fact > 0
+
+
+def test_the_former_bac_ninh_portal_loads_as_an_instance_by_configuration(today_stack: Stack):
+    day = "2022-03-01"
+    # the day of both systems: Bắc Giang's portal and the former Bắc Ninh's (sources file only)
+    today_stack.dti("run", "--date", day, "--source", "portal", "--no-transform")
+    result = today_stack.dti("run", "--date", day, "--source", "portal_bacninh_legacy")
+    said = result.stdout + result.stderr
+    assert "loading portal_bacninh_legacy 2022-03-01" in said
+    audit = dict(
+        today_stack.query(
+            "select source, sum(rows) from ops.load_audit where entity = 'dossiers' "
+            "and status = 'loaded' and (interval_start at time zone 'Asia/Ho_Chi_Minh')::date = %s "
+            "group by 1",
+            (date.fromisoformat(day),),
+        )
+    )
+    assert audit.get("portal", 0) > 0 and audit.get("portal_bacninh_legacy", 0) > 0, audit
+    agencies = today_stack.query(
+        'select distinct right("DonViXuLy", 3) from raw.portal_bacninh_legacy__dossiers'
+    )
+    assert agencies == [("H27",)]
+    # both systems' dossiers are in the marts, each under its own former province
+    by_province = dict(
+        today_stack.query(
+            "select province_code, count(*) from marts.fct_dossier "
+            "where received_date = %s group by 1",
+            (date.fromisoformat(day),),
+        )
+    )
+    raw_legacy = today_stack.scalar(
+        'select count(distinct "MaHoSo") from raw.portal_bacninh_legacy__dossiers '
+        "where \"NgayTiepNhan\" like '20220301%'"
+    )
+    assert by_province.get("27") == raw_legacy > 0, by_province
+    assert by_province.get("24", 0) > 0
+    # as reported, two provinces; on today's units one, the new Bắc Ninh, holding both
+    values = today_stack.query(
+        "select geography, area_code, numerator, denominator from marts.indicator_values "
+        "where indicator_code = 'DVC_ONLINE_INTAKE_RATE' and area_level = 'province' "
+        "and period_type = 'month' and period_start = %s and breakdown = 'total'",
+        (date.fromisoformat(day),),
+    )
+    reported = {a: (n, d) for g, a, n, d in values if g == "as_reported"}
+    today = {a: (n, d) for g, a, n, d in values if g != "as_reported"}
+    assert set(reported) == {"24", "27"}, values
+    assert set(today) == {"24"}, values
+    assert today["24"][1] == reported["24"][1] + reported["27"][1]
+    # a day after the system's end: nothing to do, said so
+    after = today_stack.dti("run", "--date", "2025-07-02", "--source", "portal_bacninh_legacy")
+    said = after.stdout + after.stderr
+    assert "nothing to load" in said and "2025-06-30" in said, said
+    status = today_stack.dti("status").stdout
+    line = next(x for x in status.splitlines() if x.startswith("portal_bacninh_legacy/dossiers"))
+    assert "retired" in line and "stale" not in line, status
+
+
+def test_a_retired_system_answering_410_fails_the_night_with_its_reason(today_stack: Stack):
+    # the same system configured without its end: its night of 2025-07-02 meets 410 Gone
+    result = today_stack.dti(
+        "run", "--date", "2025-07-02", "--source", "portal_bacninh_unended", check=False
+    )
+    said = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "410" in said and "until:" in said, said[-3000:]
+    failed = today_stack.query(
+        "select status, error from ops.load_audit where source = 'portal_bacninh_unended' "
+        "and entity = 'dossiers'"
+    )
+    assert failed and all(s == "failed" for s, _ in failed), failed
+    assert all("retired" in (e or "") for _, e in failed), failed
+    # nothing of what was loaded before is touched
+    assert today_stack.scalar("select count(*) from raw.portal_bacninh_legacy__dossiers") > 0

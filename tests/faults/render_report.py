@@ -18,6 +18,7 @@ ROWS = {
     "transient": "HTTP 500/502/503 bursts, timeouts, connection resets",
     "429": "429 with Retry-After",
     "auth": "auth failure (401/403)",
+    "retired": "a system retired (410 Gone) or moved (404)",
     "paging": "a page repeating records of the previous page; a page missing; total changing "
     "mid-extract",
     "changed": "a record changed between two pages",

@@ -99,6 +99,39 @@ def test_a_refused_token_fails_fast_naming_the_setting(faults):
     )
 
 
+def test_a_retired_or_moved_system_stops_at_once_with_what_to_change(faults):
+    """A system retired by the merger answers 410 Gone (or, moved, 404): one request, no retry,
+    the interval failed with a message that says what to change, nothing loaded is harmed, and
+    the day loads once the source answers again."""
+    before = raw_state(faults)
+    messages = {}
+    served_total = 0
+    for status in (410, 404):
+        faults.fault(status=status, fail_first=50, **ON_DAY)
+        _, error = run_day(faults.settings)
+        served = faults.clear()
+        served_total += served
+        assert isinstance(error, SourceIntervalsFailed) and f"HTTP {status}" in str(error)
+        assert served == 1, f"{served} requests after a {status}: the client must not retry"
+        assert raw_state(faults) == before
+        state, _, reason = latest_audit(faults)
+        assert state == "failed" and f"HTTP {status}" in (reason or "")
+        messages[status] = str(error)
+    assert "retired" in messages[410] and "DTI_PORTAL_URL" in messages[410]
+    assert "DTI_PORTAL_URL" in messages[404]
+    _, error = run_day(faults.settings)  # the source back: the next run loads the day
+    assert error is None
+    assert_as_fault_free(
+        faults,
+        "a system retired (410 Gone) or moved (404)",
+        "test_a_retired_or_moved_system_stops_at_once_with_what_to_change",
+        faults_injected=2,
+        runs=3,
+        runs_survived=1,
+        requests_after_403=served_total,
+    )
+
+
 PAGING = [
     ("a page repeating the previous page", {"repeat_previous_page": True, "page": 2}),
     ("a page missing", {"skip_page": True, "page": 2}),

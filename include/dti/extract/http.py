@@ -41,6 +41,10 @@ class SourceAuthError(SourceHTTPError):
     """401/403: the token is missing, wrong, or lacks rights."""
 
 
+class SourceRetiredError(SourceHTTPError):
+    """410 Gone: the system no longer serves this interval (retired, e.g. by the 2025 merger)."""
+
+
 class SourceUnavailableError(SourceHTTPError):
     """Transient failures went on after every retry."""
 
@@ -88,7 +92,24 @@ def _retry_after_seconds(value: str | None) -> float | None:
 
 
 def _what_to_check(status: int, source: str = "portal") -> str:
+    from dti.sources import registered_source_names
+
+    if source not in registered_source_names():  # an instance: its settings are in the file
+        if status == 410:
+            return (
+                f"the system is retired: set until: (its last day) for {source} in the sources "
+                "file, so its nights after that are neither run nor expected"
+            )
+        return (
+            f"{_what_to_check(status, 'portal').split(':')[0]}: check url: and token_env: of "
+            f"{source} in the sources file (DTI_SOURCES_FILE)"
+        )
     setting = f"DTI_{source.upper()}"
+    if status == 410:
+        return (
+            f"the source says it is retired (Gone): if it was replaced, point {setting}_URL at "
+            "its successor; the intervals loaded before stay"
+        )
     if status == 401:
         return f"the token was refused: check the source's token setting ({setting}_TOKEN)"
     if status == 403:
@@ -174,7 +195,9 @@ class PagedClient:
                             f"{response.text[:200]!r}"
                         ) from exc
                 if status not in RETRY_STATUS:
-                    cls = SourceAuthError if status in (401, 403) else SourceHTTPError
+                    cls = {401: SourceAuthError, 403: SourceAuthError, 410: SourceRetiredError}.get(
+                        status, SourceHTTPError
+                    )
                     raise cls(
                         f"{label}: HTTP {status} from {response.request.url.copy_with(query=None)}"
                         f" — {_what_to_check(status, self.source)}. Body: {response.text[:200]!r}",

@@ -6,6 +6,8 @@
 * ``GET /portal/api/v1/procedures?page=&page_size=``
 * ``GET /portal/api/v1/dossiers?updated_from=&updated_to=&page=&page_size=`` (timestamps as
   ``yyyyMMddHHmmss``)
+* the same three below ``/legacy/27``: the former Bắc Ninh's own portal before the 2025 merger,
+  410 Gone for any interval after 2025-06-30
 
 with ``Authorization: Bearer <token>`` (401 otherwise), ``page`` from 1, ``page_size`` 1..5000
 (default 1000), 422 on a malformed parameter or ``updated_from >= updated_to``; bodies are
@@ -28,15 +30,23 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import orjson
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from .faults import FaultPlan, FaultState
 from .portal import YEARS, PortalWorld
-from .worktime import parse_ts
+from .worktime import SECONDS_PER_DAY, parse_ts
 
 log = logging.getLogger(__name__)
+
+# The former Bắc Ninh's portal (a second instance of the portal, docs/sources.md)
+LEGACY_PREFIX = "/legacy/27"
+LEGACY_PROVINCE = "27"
+LEGACY_UNTIL = np.datetime64("2025-06-30")
+LEGACY_SEED_OFFSET = 5
+LEGACY_SCALE = 0.75
 
 MAX_PAGE_SIZE = 5000
 DEFAULT_PAGE_SIZE = 1000
@@ -208,52 +218,93 @@ def create_app(
             }
         )
 
-    @app.get("/portal/api/v1/agencies")
-    def agencies(
-        request: Request, _: Auth, page: Page = 1, page_size: PageSize = DEFAULT_PAGE_SIZE
-    ) -> Response:
-        return serve_page(
-            request,
-            page,
-            page_size,
-            lambda: snapshot(world.agency_records(), page, page_size),
-            lambda p: snapshot(world.agency_records(), p, page_size),
-        )
+    def portal_routes(prefix: str, get_world: Callable[[], PortalWorld], until=None) -> None:
+        """The portal's three endpoints below ``prefix``; a system retired after ``until``
+        (a datetime64 day) answers 410 Gone for any interval from the day after it."""
 
-    @app.get("/portal/api/v1/procedures")
-    def procedures(
-        request: Request, _: Auth, page: Page = 1, page_size: PageSize = DEFAULT_PAGE_SIZE
-    ) -> Response:
-        return serve_page(
-            request,
-            page,
-            page_size,
-            lambda: snapshot(world.procedure_records(), page, page_size),
-            lambda p: snapshot(world.procedure_records(), p, page_size),
-        )
+        def records(p: int, page_size: int, which: str) -> tuple[int, list[dict]]:
+            w = get_world()
+            listed = w.agency_records() if which == "agencies" else w.procedure_records()
+            if until is not None and which == "agencies":
+                # a retired system never listed the merged province's commune committees
+                listed = [r for r in listed if r["CapDonVi"] != "3" or r["MaHuyen"] is not None]
+            return snapshot(listed, p, page_size)
 
-    @app.get("/portal/api/v1/dossiers")
-    def dossiers(
-        request: Request,
-        _: Auth,
-        updated_from: Annotated[str, Query(pattern=TS_PATTERN)],
-        updated_to: Annotated[str, Query(pattern=TS_PATTERN)],
-        page: Page = 1,
-        page_size: PageSize = DEFAULT_PAGE_SIZE,
-    ) -> Response:
-        try:
-            t_from, t_to = parse_ts(updated_from), parse_ts(updated_to)
-        except ValueError as exc:
-            raise HTTPException(status_code=422, detail=str(exc)) from exc
-        if t_from >= t_to:
-            raise HTTPException(status_code=422, detail="updated_from must be before updated_to")
-        return serve_page(
-            request,
-            page,
-            page_size,
-            lambda: world.page_json(t_from, t_to, page, page_size),
-            lambda p: world.page_json(t_from, t_to, p, page_size) if p >= 1 else (0, []),
-        )
+        for which in ("agencies", "procedures"):
+
+            @app.get(f"{prefix}/portal/api/v1/{which}", name=f"{prefix}{which}")
+            def catalogue(
+                request: Request,
+                _: Auth,
+                page: Page = 1,
+                page_size: PageSize = DEFAULT_PAGE_SIZE,
+                which: str = which,
+            ) -> Response:
+                return serve_page(
+                    request,
+                    page,
+                    page_size,
+                    lambda: records(page, page_size, which),
+                    lambda p: records(p, page_size, which),
+                )
+
+        @app.get(f"{prefix}/portal/api/v1/dossiers", name=f"{prefix}dossiers")
+        def dossiers(
+            request: Request,
+            _: Auth,
+            updated_from: Annotated[str, Query(pattern=TS_PATTERN)],
+            updated_to: Annotated[str, Query(pattern=TS_PATTERN)],
+            page: Page = 1,
+            page_size: PageSize = DEFAULT_PAGE_SIZE,
+        ) -> Response:
+            try:
+                t_from, t_to = parse_ts(updated_from), parse_ts(updated_to)
+            except ValueError as exc:
+                raise HTTPException(status_code=422, detail=str(exc)) from exc
+            if t_from >= t_to:
+                raise HTTPException(
+                    status_code=422, detail="updated_from must be before updated_to"
+                )
+            if until is not None:
+                end = int((until + np.timedelta64(1, "D")).astype(np.int64)) * SECONDS_PER_DAY
+                if t_from >= end:
+                    return _json(
+                        {
+                            "detail": f"this system was retired after {until}: its "
+                            "successor serves the later records"
+                        },
+                        410,
+                    )
+                t_to = min(t_to, end)
+            w = get_world()
+            return serve_page(
+                request,
+                page,
+                page_size,
+                lambda: w.page_json(t_from, t_to, page, page_size),
+                lambda p: w.page_json(t_from, t_to, p, page_size) if p >= 1 else (0, []),
+            )
+
+    portal_routes("", lambda: world)
+    # The former Bắc Ninh's own portal before the 2025 merger: a second instance of the portal
+    # (its agencies H27, about 3/4 of Bắc Giang's volume), retired after 2025-06-30.
+    legacy: list[PortalWorld] = []
+    legacy_lock = threading.Lock()
+
+    def legacy_world() -> PortalWorld:
+        with legacy_lock:
+            if not legacy:
+                legacy.append(
+                    PortalWorld(
+                        seed=seed + LEGACY_SEED_OFFSET,
+                        scale=scale * LEGACY_SCALE,
+                        cache_dir=cache_dir,
+                        province=LEGACY_PROVINCE,
+                    )
+                )
+        return legacy[0]
+
+    portal_routes(LEGACY_PREFIX, legacy_world, until=LEGACY_UNTIL)
 
     @app.post("/_sim/inbox/deliver")
     def deliver(

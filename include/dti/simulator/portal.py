@@ -187,14 +187,21 @@ class YearData:
 class PortalWorld:
     """The simulated portal of one seed and scale. Thread-safe; years are generated lazily."""
 
-    def __init__(self, seed: int = 2022, scale: float = 1.0, cache_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        seed: int = 2022,
+        scale: float = 1.0,
+        cache_dir: Path | None = None,
+        province: str = "24",
+    ) -> None:
         if scale <= 0:
             raise ValueError("scale must be positive")
         self.seed = seed
         self.scale = scale
+        self.province = province
         self.cache_dir = Path(cache_dir) if cache_dir else None
         rng = np.random.default_rng([seed, 0])
-        self.agencies: Agencies = build_agencies(rng)
+        self.agencies: Agencies = build_agencies(rng, province)
         self.procedures: Procedures = build_procedures(rng, self.agencies)
         # The communes over time, and the committees of the new province's communes.
         self.units = commune_table(
@@ -243,8 +250,10 @@ class PortalWorld:
     def _cache_file(self, year: int) -> Path | None:
         if self.cache_dir is None:
             return None
+        province = "" if self.province == "24" else f"_p{self.province}"
         return (
-            self.cache_dir / f"portal_v{GENERATOR_VERSION}_s{self.seed}_x{self.scale:g}_{year}.npz"
+            self.cache_dir
+            / f"portal_v{GENERATOR_VERSION}{province}_s{self.seed}_x{self.scale:g}_{year}.npz"
         )
 
     def _load_or_generate(self, year: int) -> YearData:

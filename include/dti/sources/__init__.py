@@ -4,6 +4,12 @@ Each source is a sub-package (``dti.sources.<name>``) exposing ``SOURCE``, a :cl
 its entities. A new source is a new folder plus one line in :data:`_SOURCE_MODULES`; the stages
 (extract, land, validate, load) read everything they need about an entity from its
 :class:`SourceEntity`.
+
+A second system of the same kind (the former Bắc Ninh's portal before the 2025 merger) is an
+**instance**: configuration only, in the sources file (``DTI_SOURCES_FILE``, by default
+``sources.yaml`` at the project root; :mod:`dti.sources.instances`). An instance has its own
+name, URL, token, raw tables, load intervals and freshness, and the contract, suites and dbt
+staging of the source it is an instance of.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -90,6 +97,9 @@ class SourceEntity:
     """Suite parameters read from another entity's latest snapshot: name -> (entity, column)."""
     files: FileDrop | None = None
     """Where and how the files of a ``FILES`` entity arrive."""
+    contract: str | None = None
+    """The registered source whose contract (suite, staging) an instance's entity follows;
+    None: ``source`` itself."""
 
     def __post_init__(self) -> None:
         if self.mode is EntityMode.FILES:
@@ -137,8 +147,9 @@ class SourceEntity:
 
     @property
     def suite_name(self) -> str:
-        """Great Expectations suite, kept as ``expectations/<suite_name>.json``."""
-        return self.qualified_name
+        """Great Expectations suite, kept as ``expectations/<suite_name>.json`` (an instance's
+        entity is checked by its source's suite)."""
+        return f"{self.contract or self.source}__{self.name}"
 
 
 @dataclass(frozen=True)
@@ -150,6 +161,25 @@ class Source:
     base_url: Callable[[Settings], str] | None = field(default=None, repr=False)
     """The HTTP API's base URL (None for a source that only drops files)."""
     token: Callable[[Settings], str] | None = field(default=None, repr=False)
+    kind: str | None = None
+    """For an instance, the registered source it is an instance of; None for a registered one."""
+    until: date | None = None
+    """The last day an instance exists (a system retired by a merger): no night after it is run
+    or expected, and its freshness is not judged after it."""
+    since: date | None = None
+    """The first day an instance exists."""
+    province: str | None = None
+    """The province code an instance's records carry (the former Bắc Ninh's: 27); None: the
+    configured province (DTI_PROVINCE_CODE)."""
+
+    @property
+    def contract(self) -> str:
+        return self.kind or self.name
+
+    def exists_on(self, day: date) -> bool:
+        return (self.since is None or day >= self.since) and (
+            self.until is None or day <= self.until
+        )
 
     def entity(self, name: str) -> SourceEntity:
         try:
@@ -168,16 +198,28 @@ _SOURCE_MODULES: dict[str, str] = {
 }
 
 
-def source_names() -> list[str]:
+def registered_source_names() -> list[str]:
+    """The source systems the code knows (each a sub-package)."""
     return sorted(_SOURCE_MODULES)
 
 
+def source_names() -> list[str]:
+    """Every source to load: the registered ones and the sources file's instances."""
+    from dti.sources.instances import configured_instances
+
+    return sorted([*_SOURCE_MODULES, *configured_instances()])
+
+
 def get_source(name: str) -> Source:
-    try:
-        module = _SOURCE_MODULES[name]
-    except KeyError:
-        raise KeyError(f"unknown source {name!r}; registered: {source_names()}") from None
-    return importlib.import_module(module).SOURCE
+    module = _SOURCE_MODULES.get(name)
+    if module is not None:
+        return importlib.import_module(module).SOURCE
+    from dti.sources.instances import configured_instances
+
+    instance = configured_instances().get(name)
+    if instance is None:
+        raise KeyError(f"unknown source {name!r}; registered and configured: {source_names()}")
+    return instance
 
 
 def get_entity(source: str, entity: str) -> SourceEntity:

@@ -18,8 +18,10 @@ with
 
 source as (
 
-    select * from {{ source('portal', 'portal__dossiers') }}
+    select *, 'portal' as _source_instance from {{ source('portal', 'portal__dossiers') }}
     {{ changed_keys_only('portal', 'dossiers', '"MaHoSo"', 'dossier_code') }}
+    {#- the portal's other systems (the former Bac Ninh's, before the merger): sources file #}
+    {{ other_instances('portal', 'dossiers', '"MaHoSo"', 'dossier_code') }}
 
 ),
 

@@ -2,7 +2,9 @@ with
 
 source as (
 
-    select * from {{ source('portal', 'portal__procedures') }}
+    select *, 'portal' as _source_instance from {{ source('portal', 'portal__procedures') }}
+    {#- the portal's other systems (the former Bac Ninh's, before the merger): sources file #}
+    {{ other_instances('portal', 'procedures') }}
 
 ),
 
@@ -11,7 +13,10 @@ latest_snapshot as (
 
     select *
     from source
-    where _interval_start = (select max(_interval_start) from source)
+    -- each system's latest list (a retired system's last one stays)
+    where (_source_instance, _interval_start) in (
+        select _source_instance, max(_interval_start) from source group by _source_instance
+    )
 
 ),
 
@@ -19,7 +24,11 @@ deduplicated as (
 
     select
         *,
-        row_number() over (partition by "MaTTHC" order by _loaded_at desc, _batch_id desc) as row_rank
+        row_number() over (
+            -- a code two systems list: the registered system's row first
+            partition by "MaTTHC"
+            order by _source_instance <> 'portal', _source_instance, _loaded_at desc, _batch_id desc
+        ) as row_rank
     from latest_snapshot
 
 ),
