@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DEMO_FROM ?= 2022-01-01
 DEMO_TO ?= 2022-06-30
 
-.PHONY: setup run up down test test-fast lint lock clean holidays docs-diagram chromium bench
+.PHONY: setup run up down test test-fast lint lock clean holidays docs-diagram chromium bench bench-5y
 
 setup: $(VENV)/.installed chromium
 
@@ -83,3 +83,8 @@ bench: setup
 		$(BIN)/uv pip install --quiet --python $(VENV)/bench/bin/python -r bench/requirements.txt \
 		|| echo "bench/requirements.txt could not be installed: dlt and the profile are skipped"
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# The 5-year warehouse (docs/benchmarks-5y.md): every source from 2022-01-01 to yesterday, with
+# the former Bac Ninh's portal as a second instance; about an hour on 2 cores.
+bench-5y: setup
+	$(BIN)/python -m bench.five_years $(BENCH_ARGS)
