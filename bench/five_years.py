@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shutil
 import sys
 import tempfile
@@ -194,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with running_stack({"DTI_SOURCES_FILE": str(SOURCES_FILE)}) as stack:
             from dti.sources import source_names
+
+            # this process lists the sources as the stack's commands will: with the instance
+            os.environ["DTI_SOURCES_FILE"] = str(SOURCES_FILE)
 
             sampler = MemorySampler()
             sampler.start()
