@@ -12,6 +12,7 @@ import subprocess
 import time
 from datetime import date, datetime, timedelta
 
+import httpx
 import pytest
 
 from dti.config import LOCAL_TZ
@@ -25,6 +26,9 @@ select coalesce(sum(rows), 0) from ops.load_audit
 where source = 'portal' and entity = 'dossiers' and status = 'loaded'
   and (interval_start at time zone 'Asia/Ho_Chi_Minh')::date = %s
 """
+
+
+PORTAL_API = "/portal/api/v1/"
 
 
 def _yesterday() -> date:
@@ -275,3 +279,48 @@ def test_a_retired_system_answering_410_fails_the_night_with_its_reason(today_st
     assert all("retired" in (e or "") for _, e in failed), failed
     # nothing of what was loaded before is touched
     assert today_stack.scalar("select count(*) from raw.portal_bacninh_legacy__dossiers") > 0
+
+
+def test_a_day_served_by_both_systems_counts_each_dossier_once(today_stack: Stack):
+    """The switch: the new system also served the old system's records of its last day (a
+    migration that copied it: same codes, same versions), and both systems are loaded for that
+    day. Raw keeps what each system sent; from staging on, each dossier counts once, under its
+    former province."""
+    day = "2025-06-30"
+    headers = {"Authorization": f"Bearer {today_stack.settings.portal_token}"}
+    sim = today_stack.settings.effective_portal_url
+    # the new system took over the old one's catalogue and served its last day too
+    plan = {"fail_first": 100_000, "also_serve_from": "/legacy/27", "paths": [PORTAL_API]}
+    httpx.post(f"{sim}/_sim/faults", json=plan, headers=headers).raise_for_status()
+    try:
+        today_stack.dti("run", "--date", day, "--source", "portal", "--no-transform")
+    finally:
+        httpx.delete(f"{sim}/_sim/faults", headers=headers).raise_for_status()
+    today_stack.dti("run", "--date", day, "--source", "portal_bacninh_legacy")
+    copied = today_stack.scalar(
+        "select count(*) from raw.portal__dossiers m join raw.portal_bacninh_legacy__dossiers l "
+        'using ("MaHoSo", "NgayCapNhat") where l."NgayCapNhat" like \'20250630%\''
+    )
+    legacy_versions = today_stack.scalar(
+        "select count(*) from raw.portal_bacninh_legacy__dossiers "
+        "where \"NgayCapNhat\" like '20250630%'"
+    )
+    assert copied == legacy_versions > 0  # the new system really served the old one's day
+    received = "like '20250630%'"
+    own, old = today_stack.query(
+        f'select (select count(distinct "MaHoSo") from raw.portal__dossiers '
+        f'where "NgayTiepNhan" {received} and "DonViXuLy" not like \'%.H27\'), '
+        f'(select count(distinct "MaHoSo") from raw.portal_bacninh_legacy__dossiers '
+        f'where "NgayTiepNhan" {received})'
+    )[0]
+    facts = dict(
+        today_stack.query(
+            "select province_code, count(*) from marts.fct_dossier "
+            "where received_date = %s group by 1",
+            (date.fromisoformat(day),),
+        )
+    )
+    assert facts == {"24": own, "27": old}, (facts, own, old)
+    assert today_stack.scalar(
+        "select count(*) = count(distinct dossier_code) from marts.fct_dossier"
+    )

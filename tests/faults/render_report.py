@@ -19,6 +19,7 @@ ROWS = {
     "429": "429 with Retry-After",
     "auth": "auth failure (401/403)",
     "retired": "a system retired (410 Gone) or moved (404)",
+    "both": "a day served by both the old and the new system",
     "paging": "a page repeating records of the previous page; a page missing; total changing "
     "mid-extract",
     "changed": "a record changed between two pages",
@@ -41,6 +42,7 @@ SHOWN = (
     "retries_seen",
     "reextractions",
     "requests_after_403",
+    "copies_served",
     "quarantines_in_mart",
     "quarantines_with_sample",
     "identifiers_sent",

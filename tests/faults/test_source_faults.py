@@ -7,9 +7,10 @@ from __future__ import annotations
 import logging
 import time
 
+import httpx
 import pytest
 
-from dti.pipeline import IntervalsQuarantined, SourceIntervalsFailed
+from dti.pipeline import IntervalsQuarantined, SourceIntervalsFailed, load_entity_day
 
 from .conftest import DAY, DOSSIERS
 from .helpers import assert_as_fault_free, latest_audit, manifest, raw_state, run_day, with_settings
@@ -17,6 +18,8 @@ from .helpers import assert_as_fault_free, latest_audit, manifest, raw_state, ru
 pytestmark = pytest.mark.slow
 
 ON_DAY = {"paths": [DOSSIERS], "day": DAY}
+NEXT_DAY = "20220302000000"
+CATALOGUES = ("procedures",)
 
 
 @pytest.mark.parametrize(
@@ -129,6 +132,46 @@ def test_a_retired_or_moved_system_stops_at_once_with_what_to_change(faults):
         runs=3,
         runs_survived=1,
         requests_after_403=served_total,
+    )
+
+
+def test_a_day_served_by_both_the_old_and_the_new_system_is_loaded_as_sent(faults):
+    """At the switch the new system also served the old system's records of the day (a
+    migration that copied it): a consistent listing, so it loads as sent, each version once;
+    staging counts each dossier once (the same MaHoSo from two systems is one dossier: through
+    `dti run` with both systems configured, tests/e2e/test_nightly_today.py::
+    test_a_day_served_by_both_systems_counts_each_dossier_once). Loaded again once the new
+    system serves its own records only, the day is exactly the fault-free run's."""
+    legacy = httpx.get(
+        f"{faults.sim}/legacy/27{DOSSIERS}",
+        params={"updated_from": DAY.replace("-", "") + "000000", "updated_to": NEXT_DAY},
+        headers=faults._headers(),
+    )
+    legacy.raise_for_status()
+    copies = legacy.json()["total"]
+    # the new system took over the old one's catalogue with its last day
+    faults.fault(fail_first=10_000, also_serve_from="/legacy/27", paths=["/portal/api/v1/"])
+    for catalogue in CATALOGUES:
+        load_entity_day(faults.settings, "portal", catalogue, DAY)
+    _, error = run_day(faults.settings)
+    served = faults.clear()
+    assert error is None, error
+    rows, _, distinct = raw_state(faults)
+    assert copies > 0 and rows == distinct == faults.baseline_rows + copies
+    assert latest_audit(faults)[:2] == ("loaded", rows)
+    # the new system's own records again: the copies go with the replaced batches
+    for catalogue in CATALOGUES:
+        load_entity_day(faults.settings, "portal", catalogue, DAY)
+    _, error = run_day(faults.settings)
+    assert error is None
+    assert_as_fault_free(
+        faults,
+        "a day served by both the old and the new system",
+        "test_a_day_served_by_both_the_old_and_the_new_system_is_loaded_as_sent",
+        faults_injected=served,
+        runs=2,
+        runs_survived=2,
+        copies_served=copies,
     )
 
 

@@ -134,6 +134,7 @@ def test_dossier_record_shape(http):
 
 
 LEGACY = "/legacy/27/portal/api/v1"
+PROCEDURES = "/portal/api/v1/procedures"
 
 
 def test_the_former_bac_ninh_portal_is_a_second_instance_until_the_merger(http):
@@ -163,3 +164,33 @@ def test_the_former_bac_ninh_portal_is_a_second_instance_until_the_merger(http):
         fetch_all(http, f"{LEGACY}/dossiers", across)[0]
         == fetch_all(http, f"{LEGACY}/dossiers", last)[0]
     )
+
+
+def test_a_day_served_by_both_systems_lists_the_old_systems_records_too(http):
+    """Fault mode ``also_serve_from``: the new system's interval also lists the old system's
+    records of the interval, with the same codes and versions (a migration that copied a day),
+    after its own and counted in ``total``: the warehouse must take each dossier once."""
+    own_total, own = fetch_all(http, DOSSIERS, DAY, page_size=700)
+    old_total, old = fetch_all(http, f"{LEGACY}/dossiers", DAY, page_size=700)
+    _, own_procedures = fetch_all(http, PROCEDURES, page_size=1000)
+    _, old_procedures = fetch_all(http, f"{LEGACY}/procedures", page_size=1000)
+    http.post(
+        "/_sim/faults",
+        json={"fail_first": 1000, "also_serve_from": "/legacy/27", "paths": ["/portal/api/v1/"]},
+    ).raise_for_status()
+    try:
+        total, both = fetch_all(http, DOSSIERS, DAY, page_size=700)  # a page across the seam
+        _, procedures = fetch_all(http, PROCEDURES, page_size=1000)
+        bad = http.post("/_sim/faults", json={"also_serve_from": "/nowhere"})
+        refused = http.get(DOSSIERS, params=DAY)
+    finally:
+        http.delete("/_sim/faults").raise_for_status()
+    assert total == len(both) == own_total + old_total
+    assert both == own + old
+    # it took over the old system's catalogue: its own procedures, then the old ones it lacked
+    codes = [p["MaTTHC"] for p in procedures]
+    assert len(codes) == len(set(codes))
+    assert set(codes) == {p["MaTTHC"] for p in own_procedures + old_procedures}
+    assert bad.status_code == 200 and refused.status_code == 422
+    assert "/legacy/27" in refused.json()["detail"]
+    assert fetch_all(http, DOSSIERS, DAY, page_size=700)[0] == own_total  # cleared

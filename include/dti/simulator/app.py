@@ -222,12 +222,24 @@ def create_app(
         """The portal's three endpoints below ``prefix``; a system retired after ``until``
         (a datetime64 day) answers 410 Gone for any interval from the day after it."""
 
-        def records(p: int, page_size: int, which: str) -> tuple[int, list[dict]]:
-            w = get_world()
+        def listed_by(w: PortalWorld, which: str) -> list[dict]:
             listed = w.agency_records() if which == "agencies" else w.procedure_records()
             if until is not None and which == "agencies":
                 # a retired system never listed the merged province's commune committees
                 listed = [r for r in listed if r["CapDonVi"] != "3" or r["MaHuyen"] is not None]
+            return listed
+
+        def records(
+            p: int, page_size: int, which: str, other: str | None = None
+        ) -> tuple[int, list[dict]]:
+            listed = listed_by(get_world(), which)
+            if other is not None and which == "procedures":
+                # the system took over the other's procedures with its records (the switch);
+                # the agencies stay the old province's, listed by the old system
+                known = {r["MaTTHC"] for r in listed}
+                listed = listed + [
+                    r for r in listed_by(_system(other)(), which) if r["MaTTHC"] not in known
+                ]
             return snapshot(listed, p, page_size)
 
         for which in ("agencies", "procedures"):
@@ -240,12 +252,14 @@ def create_app(
                 page_size: PageSize = DEFAULT_PAGE_SIZE,
                 which: str = which,
             ) -> Response:
+                plan = fault_state.peek(request.url.path, dict(request.query_params))
+                other = plan.also_serve_from if plan is not None else None
                 return serve_page(
                     request,
                     page,
                     page_size,
-                    lambda: records(page, page_size, which),
-                    lambda p: records(p, page_size, which),
+                    lambda: records(page, page_size, which, other),
+                    lambda p: records(p, page_size, which, other),
                 )
 
         @app.get(f"{prefix}/portal/api/v1/dossiers", name=f"{prefix}dossiers")
@@ -277,6 +291,19 @@ def create_app(
                     )
                 t_to = min(t_to, end)
             w = get_world()
+            plan = fault_state.peek(request.url.path, dict(request.query_params))
+            other = plan.also_serve_from if plan is not None else None
+            if other is not None:
+                w2 = _system(other)()
+
+                def listing(p: int) -> tuple[int, list[str]]:
+                    # this system's records of the interval, then the other system's
+                    start, stop = (p - 1) * page_size, p * page_size
+                    n1, first = w.slice_json(t_from, t_to, start, stop)
+                    n2, second = w2.slice_json(t_from, t_to, max(start - n1, 0), stop - n1)
+                    return n1 + n2, first + second
+
+                return serve_page(request, page, page_size, lambda: listing(page), listing)
             return serve_page(
                 request,
                 page,
@@ -284,6 +311,18 @@ def create_app(
                 lambda: w.page_json(t_from, t_to, page, page_size),
                 lambda p: w.page_json(t_from, t_to, p, page_size) if p >= 1 else (0, []),
             )
+
+    systems: dict[str, Callable[[], PortalWorld]] = {"": lambda: world}
+
+    def _system(prefix: str) -> Callable[[], PortalWorld]:
+        """The portal system below ``prefix`` (a fault plan's ``also_serve_from``)."""
+        if prefix not in systems:
+            raise HTTPException(
+                status_code=422,
+                detail=f"also_serve_from: no portal system below {prefix!r}; "
+                f"known: {sorted(systems)}",
+            )
+        return systems[prefix]
 
     portal_routes("", lambda: world)
     # The former Bắc Ninh's own portal before the 2025 merger: a second instance of the portal
@@ -304,6 +343,7 @@ def create_app(
                 )
         return legacy[0]
 
+    systems[LEGACY_PREFIX] = legacy_world
     portal_routes(LEGACY_PREFIX, legacy_world, until=LEGACY_UNTIL)
 
     @app.post("/_sim/inbox/deliver")

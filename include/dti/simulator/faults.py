@@ -53,6 +53,14 @@ What a faulted request gets:
     record n of the page from its n-th object (several bad values in one batch).
 ``invalid_utf8`` (bool)
     one byte of the body is replaced by ``0xff`` (text that is not UTF-8).
+``also_serve_from`` (str or null)
+    portal dossiers only: the interval also lists the records of the same interval of the
+    portal system below this path prefix (``"/legacy/27"``, the former Bắc Ninh's), after its
+    own, with ``total`` the sum: a day both the old and the new system served at the switch (a
+    migration that copied the old system's last day). Same ``MaHoSo``, same versions. The
+    procedures listing (when the plan's ``paths`` cover it) then also carries the other
+    system's procedures it lacks: it took them over with the records. The agencies stay the old
+    province's (``MaTinh`` 27), listed by the old system only.
 
 Requests that do not match the plan, and every request once ``fail_first`` is used up, are
 answered normally.
@@ -77,6 +85,7 @@ _DATA_FAULTS = (
     "set_fields",
     "invalid_utf8",
     "connection_reset",
+    "also_serve_from",
 )
 
 
@@ -102,6 +111,7 @@ class FaultPlan:
     set_fields: dict[str, Any] | list[dict[str, Any]] | None = None
     bad_records: int = 1
     invalid_utf8: bool = False
+    also_serve_from: str | None = None
     remaining: int = field(default=0, init=False)
     served: int = field(default=0, init=False)
     """Faulted requests answered so far (what a test reports as "faults injected")."""
@@ -216,6 +226,14 @@ class FaultState:
     def current(self) -> dict | None:
         with self._lock:
             return None if self._plan is None else self._plan.describe()
+
+    def peek(self, path: str, params: dict[str, str] | None = None) -> FaultPlan | None:
+        """The plan the next such request would be faulted with, without using it up."""
+        with self._lock:
+            plan = self._plan
+            if plan is None or plan.remaining <= 0 or not plan.matches(path, params):
+                return None
+            return plan
 
     def take(self, path: str, params: dict[str, str] | None = None) -> FaultPlan | None:
         with self._lock:

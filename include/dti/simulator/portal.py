@@ -297,9 +297,14 @@ class PortalWorld:
 
     def page_json(self, t_from: int, t_to: int, page: int, page_size: int) -> tuple[int, list[str]]:
         """Total of the window and the JSON text of each record on the page."""
-        total, parts = self.window(t_from, t_to)
         start = (page - 1) * page_size
-        stop = min(total, start + page_size)
+        return self.slice_json(t_from, t_to, start, start + page_size)
+
+    def slice_json(self, t_from: int, t_to: int, start: int, stop: int) -> tuple[int, list[str]]:
+        """Total of the window and the JSON text of its records ``start..stop`` (in the served
+        order)."""
+        total, parts = self.window(t_from, t_to)
+        stop = min(total, stop)
         if start >= stop:
             return total, []
         if len(parts) == 1:
