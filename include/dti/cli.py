@@ -161,7 +161,7 @@ def _run_range(
                 logfile=logfile,
             )
     except RuntimeError as err:
-        _explain_failures(settings, started)
+        _explain_failures(settings, source, started)
         _fail(str(err))
     _say(f"  loaded in {time.monotonic() - started:.1f}s")
 
@@ -177,7 +177,7 @@ def _run_day(settings: Settings, source: str, day: date) -> None:
             settings, f"nightly_{source}", logical_date=nightly_logical_date(day), logfile=logfile
         )
     except RuntimeError as err:
-        _explain_failures(settings, started)
+        _explain_failures(settings, source, started)
         _fail(str(err))
     rows = _day_rows(settings, source, day)
     loaded = ", ".join(f"{entity} {n:,}" for entity, n in rows) or "nothing"
@@ -245,8 +245,9 @@ def _dbt_failures(logfile: Path, limit: int = 10) -> list[str]:
     return found[:limit]
 
 
-def _explain_failures(settings: Settings, since_monotonic: float) -> None:
-    """Print the audit rows of batches that failed or were quarantined in this run."""
+def _explain_failures(settings: Settings, source: str, since_monotonic: float) -> None:
+    """Print the audit rows of the source's batches that failed or were quarantined in this
+    run (another source's failures of the same minutes are not this run's)."""
     import psycopg
 
     from dti.warehouse import warehouse_url
@@ -256,9 +257,10 @@ def _explain_failures(settings: Settings, since_monotonic: float) -> None:
         with psycopg.connect(warehouse_url(settings)) as conn:
             rows = conn.execute(
                 "select source, entity, interval_start, status, error from ops.load_audit "
-                "where status <> 'loaded' and finished_at > now() - make_interval(secs => %s) "
+                "where source = %s and status <> 'loaded' "
+                "and finished_at > now() - make_interval(secs => %s) "
                 "order by audit_id desc limit 5",
-                (seconds,),
+                (source, seconds),
             ).fetchall()
     except psycopg.Error:
         return

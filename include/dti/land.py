@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dti.extract import Extraction, extract
-from dti.records import MANIFEST_NAME, PARQUET_NAME, Interval, LandedBatch
+from dti.records import MANIFEST_NAME, PARQUET_NAME, Interval, LandedBatch, to_local
 from dti.sources import EntityMode, SourceEntity, get_entity
 
 if TYPE_CHECKING:
@@ -224,17 +224,44 @@ def land_file_periods(
     ]
 
 
-def latest_landed(data_dir: Path, source: str, entity: str) -> LandedBatch | None:
-    """The landed batch of ``source``/``entity`` with the latest interval, if any."""
+def _interval_key(name: str) -> str:
+    """A batch folder's name (``2022-01-05``, ``2022-01``, ``20220105T000000-...``) as its
+    start, ``YYYYmmddTHHMMSS``, so that days, months and explicit intervals compare."""
+    if "T" in name:
+        return name[:15]
+    digits = name.replace("-", "")
+    return f"{digits}{'01' if len(digits) == 6 else ''}T000000"
+
+
+def pick_snapshot(names: list[str], as_of: datetime | None = None) -> str | None:
+    """Of the batch folder names of a catalogue, the one a batch starting ``as_of`` is checked
+    against: the first taken at or after it (the catalogue as the source listed it when that
+    interval's records were current; catalogues grow, so a later one still holds them), else
+    the latest before it. Without ``as_of``, the latest."""
+    names = sorted(names, key=_interval_key)
+    if not names:
+        return None
+    if as_of is None:
+        return names[-1]
+    start = f"{to_local(as_of):%Y%m%dT%H%M%S}"
+    return next((n for n in names if _interval_key(n) >= start), names[-1])
+
+
+def latest_landed(
+    data_dir: Path, source: str, entity: str, as_of: datetime | None = None
+) -> LandedBatch | None:
+    """The landed batch of ``source``/``entity`` with the latest interval, if any; with
+    ``as_of``, the one :func:`pick_snapshot` chooses for a batch starting then."""
     parent = Path(data_dir) / "landing" / source / entity
     if not parent.is_dir():
         return None
-    folders = sorted(
-        p
+    names = [
+        p.name
         for p in parent.iterdir()
         if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST_NAME).is_file()
-    )
-    return LandedBatch.from_folder(folders[-1]) if folders else None
+    ]
+    name = pick_snapshot(names, as_of)
+    return LandedBatch.from_folder(parent / name) if name else None
 
 
 def verify_checksum(batch: LandedBatch) -> None:

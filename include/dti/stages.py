@@ -78,7 +78,7 @@ def _fetched(settings: Settings, batch: dict[str, Any] | str) -> LandedBatch:
     storage.fetch(settings, folder)
     landed = LandedBatch.coerce(batch)
     for ref_entity, _column in get_entity(landed.source, landed.entity).reference_sets.values():
-        storage.fetch_latest(settings, landed.source, ref_entity)
+        storage.fetch_latest(settings, landed.source, ref_entity, landed.interval_obj.start)
     return landed
 
 
@@ -116,7 +116,7 @@ def validate_and_load(
 def validate(
     settings: Settings, batch: dict[str, Any] | str, dsn: str | None = None
 ) -> dict[str, Any]:
-    """Validate a landed batch (reference sets read from the latest landed snapshots).
+    """Validate a landed batch (reference sets read from the landed snapshots of its time).
 
     On failure the batch is quarantined, an audit row ``quarantined`` is written to the warehouse
     (``dsn``, by default the configured one) and :class:`dti.validate.ValidationFailed` is raised.
@@ -125,7 +125,7 @@ def validate(
     from dti.validate import ValidationFailed, reference_parameters, validate_batch
 
     landed = _fetched(settings, batch)
-    params = reference_parameters(settings, landed.source, landed.entity)
+    params = reference_parameters(settings, landed.source, landed.entity, landed.interval_obj.start)
     try:
         return validate_batch(settings, landed, parameters=params).to_dict()
     except ValidationFailed as failed:

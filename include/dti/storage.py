@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING
 from dti.records import MANIFEST_NAME
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from upath import UPath
 
     from dti.config import Settings
@@ -149,23 +151,31 @@ def remove(settings: Settings, folder: Path) -> None:
     target.fs.rm(target.path, recursive=True)
 
 
-def fetch_latest(settings: Settings, source: str, entity: str) -> Path | None:
+def fetch_latest(
+    settings: Settings, source: str, entity: str, as_of: datetime | None = None
+) -> Path | None:
     """Bring the latest complete remote batch of ``source``/``entity`` here (the reference
     snapshots a validation reads, e.g. the procedures catalogue, may have been landed on another
-    worker); returns its local folder, or None when nothing is configured or published."""
+    worker), or with ``as_of`` the one :func:`dti.land.pick_snapshot` chooses for a batch
+    starting then; returns its local folder, or None when nothing is configured or published."""
     url = landing_url(settings)
     if url is None:
         return None
     parent = remote_root(url) / "landing" / source / entity
     if not parent.exists():
         return None
-    complete = sorted(
-        p.name
-        for p in parent.iterdir()
-        if not p.name.startswith(".") and (p / MANIFEST_NAME).exists()
+    from dti.land import pick_snapshot
+
+    name = pick_snapshot(
+        [
+            p.name
+            for p in parent.iterdir()
+            if not p.name.startswith(".") and (p / MANIFEST_NAME).exists()
+        ],
+        as_of,
     )
-    if not complete:
+    if name is None:
         return None
-    folder = settings.data_dir / "landing" / source / entity / complete[-1]
+    folder = settings.data_dir / "landing" / source / entity / name
     fetch(settings, folder)
     return folder

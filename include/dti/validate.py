@@ -681,7 +681,13 @@ def validate_batches(
         return {}, {}
     params = {
         "province_codes": province_codes(settings, batches[0].source),
-        **reference_parameters(settings, batches[0].source, batches[0].entity),
+        # one catalogue for all: the one of the last batch's time holds the earlier ones' codes
+        **reference_parameters(
+            settings,
+            batches[0].source,
+            batches[0].entity,
+            max(b.interval_obj.start for b in batches),
+        ),
     }
     validator = _validator(settings.data_dir, suites_dir(settings))
     return validator.validate_many(batches, parameters=params)
@@ -696,14 +702,18 @@ def province_codes(settings: Settings, source: str) -> list[str]:
     return [get_source(source).province or settings.province_code]
 
 
-def reference_parameters(settings: Settings, source: str, entity: str) -> dict[str, Any]:
-    """Run-time sets an entity's suite checks against, read from the latest landed snapshots.
+def reference_parameters(
+    settings: Settings, source: str, entity: str, as_of: datetime | None = None
+) -> dict[str, Any]:
+    """Run-time sets an entity's suite checks against, read from the landed snapshots.
 
-    E.g. ``known_procedure_codes`` for portal dossiers, from the latest landed procedures batch.
+    E.g. ``known_procedure_codes`` for portal dossiers, from the latest landed procedures batch,
+    or for a batch starting ``as_of`` the catalogue of its time (:func:`dti.land.pick_snapshot`):
+    a backfilled day of 2025 is checked against what the system listed then, not today.
     """
     out: dict[str, Any] = {}
     for name, (ref_entity, column) in get_entity(source, entity).reference_sets.items():
-        ref = latest_landed(settings.data_dir, source, ref_entity)
+        ref = latest_landed(settings.data_dir, source, ref_entity, as_of)
         if ref is None:
             raise FileNotFoundError(
                 f"{source}/{entity}: validating it needs {name} from a landed {source}/"

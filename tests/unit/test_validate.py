@@ -154,6 +154,39 @@ def test_dossiers_need_the_catalogue(tmp_path, fixture_portal):
         validate_batch(settings, batch)
 
 
+def test_a_backfilled_day_is_checked_against_the_catalogue_of_its_time(tmp_path, fixture_portal):
+    """A day of 2025 backfilled after today's catalogue landed is checked against the catalogue
+    the system listed then (the switch's procedures are no longer in today's), so a catalogue
+    taken at or after the day, else the latest before it."""
+    settings = make_settings(tmp_path, fixture_portal.url)
+    extract_and_land(settings, "portal", "procedures", "2022-01-05")
+    fixture_portal.data["procedures"] = fixture_portal.data["procedures"][:1]
+    extract_and_land(settings, "portal", "procedures", "2022-03-01")
+    one = fixture_portal.data["procedures"][0]["MaTTHC"]
+
+    def codes(as_of):
+        return reference_parameters(settings, "portal", "dossiers", as_of)["known_procedure_codes"]
+
+    assert codes(None) == [one]  # no time given: the latest
+    assert codes(Interval.day("2022-01-05").start) == sorted(PROCEDURE_CODES)
+    assert codes(Interval.day("2021-12-31").start) == sorted(PROCEDURE_CODES)
+    assert codes(Interval.day("2022-02-10").start) == [one]  # the next one taken after it
+    assert codes(Interval.day("2022-06-30").start) == [one]  # none after: the latest before
+
+
+def test_snapshot_folders_of_days_months_and_intervals_compare_by_their_start():
+    from datetime import datetime
+
+    from dti.config import LOCAL_TZ
+    from dti.land import pick_snapshot
+
+    names = ["2022-02", "2022-01-31", "20220201T120000-20220202T000000", "2022-02-03"]
+    assert pick_snapshot(names) == "2022-02-03"
+    assert pick_snapshot(names, datetime(2022, 2, 1, tzinfo=LOCAL_TZ)) == "2022-02"
+    assert pick_snapshot(names, datetime(2022, 2, 1, 6, tzinfo=LOCAL_TZ)).startswith("20220201T")
+    assert pick_snapshot([], None) is None
+
+
 def test_a_5000_row_day_validates_quickly_with_a_reused_context(tmp_path):
     """Range loads validate ~30 days per task: the per-batch cost must stay well under seconds."""
     fake = FakePortal(
