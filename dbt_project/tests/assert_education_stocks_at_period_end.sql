@@ -1,6 +1,7 @@
 -- The education rules over time (docs/education_source.md), province totals: a stock
 -- (GD_E_RECORD_SCHOOL_RATE, GD_ONLINE_CLASSROOM_SCHOOLS) of a quarter, half-year or year equals
--- its value in the period's last month with workbooks, never a sum; the cashless tuition rate's
+-- its value in the period's last month with workbooks, never a sum (per province: the former
+-- Bac Ninh's system reports its own until June 2025); the cashless tuition rate's
 -- parts equal the sums of its months. Returns the rows that differ.
 with
 
@@ -30,6 +31,7 @@ expected as (
 
     select
         longer_periods.indicator_code,
+        longer_periods.area_code,
         longer_periods.period_type,
         longer_periods.period_start,
         case
@@ -47,7 +49,7 @@ expected as (
         on longer_periods.indicator_code = months.indicator_code
         and longer_periods.area_code = months.area_code
         and months.period_start between longer_periods.period_start and longer_periods.period_end
-    group by 1, 2, 3
+    group by 1, 2, 3, 4
 
 ),
 
@@ -55,6 +57,7 @@ final as (
 
     select
         longer_periods.indicator_code,
+        longer_periods.area_code,
         longer_periods.period_type,
         longer_periods.period_start,
         longer_periods.numerator,
@@ -64,6 +67,7 @@ final as (
     from longer_periods
     left join expected
         on longer_periods.indicator_code = expected.indicator_code
+        and longer_periods.area_code = expected.area_code
         and longer_periods.period_type = expected.period_type
         and longer_periods.period_start = expected.period_start
     where (longer_periods.numerator, longer_periods.denominator)

@@ -282,7 +282,11 @@ def _deliver_simulated_files(
     try:
         response = httpx.post(
             f"{settings.effective_portal_url}/_sim/inbox/deliver",
-            params={"from": first.isoformat(), "to": last.isoformat(), "source": sources or []},
+            params={
+                "from": first.isoformat(),
+                "to": last.isoformat(),
+                "source": _inbox_folders(sources),
+            },
             headers={"Authorization": f"Bearer {settings.portal_token}"},
             timeout=1800,
         )
@@ -294,6 +298,14 @@ def _deliver_simulated_files(
     if any(written.values()):
         summary = ", ".join(f"{source}: {n}" for source, n in sorted(written.items()))
         _say(f"simulated file drops delivered to {settings.inbox} ({summary})")
+
+
+def _inbox_folders(sources: list[str] | None) -> list[str]:
+    """The inbox folders of ``sources`` (all configured sources without), which name what the
+    simulator delivers: a source's name, or an instance's ``inbox:`` (legacy/27/education)."""
+    from dti.sources import get_source
+
+    return sorted({get_source(name).inbox_folder for name in sources or _sources(None)})
 
 
 def _sources(source: str | None) -> list[str]:

@@ -35,8 +35,9 @@ def _yesterday() -> date:
     return datetime.now(LOCAL_TZ).date() - timedelta(days=1)
 
 
-# The former Bắc Ninh's portal as a second instance of the portal, by configuration alone; and
-# one configured without its end, to see what a retired system's 410 does.
+# The former Bắc Ninh's portal as a second instance of the portal, by configuration alone; one
+# configured without its end, to see what a retired system's 410 does; and the former Bắc Ninh's
+# education system (file drops: its own inbox folder, its own offices).
 SOURCES = """
 instances:
   - name: portal_bacninh_legacy
@@ -48,6 +49,11 @@ instances:
     source: portal
     url: /legacy/27
     province: "27"
+  - name: education_bacninh_legacy
+    source: education
+    inbox: legacy/27/education
+    province: "27"
+    until: 2025-06-30
 """
 
 
@@ -324,3 +330,91 @@ def test_a_day_served_by_both_systems_counts_each_dossier_once(today_stack: Stac
     assert today_stack.scalar(
         "select count(*) = count(distinct dossier_code) from marts.fct_dossier"
     )
+
+
+def test_education_offices_follow_the_units_of_each_month(today_stack: Stack):
+    # June 2025: the district offices of the 2024 arrangement (221 merged away, 224 new); July
+    # 2025: no districts, the Department sends one workbook holding both former provinces'
+    # schools, each on a commune of 2025
+    result = today_stack.dti(
+        "backfill", "--source", "education", "--from", "2025-06-01", "--to", "2025-07-31"
+    )
+    said = result.stdout + result.stderr
+    receipts = today_stack.query(
+        "select distinct on (file_name) file_name, status, unit from ops.file_receipts "
+        "where source = 'education' and entity = 'school_reports' "
+        "and (file_name like '%%202506%%' or file_name like '%%202507%%' or unit in ('221', '24')) "
+        "order by file_name, recorded_at desc"
+    )
+    assert receipts, said
+    assert all(status == "loaded" for _n, status, _u in receipts), receipts
+    june = {unit for name, _s, unit in receipts if "_202506" in name}
+    july = [name for name, _s, _u in receipts if "_202507" in name]
+    assert "224" in june and "221" not in june and len(june) == 10, receipts
+    assert july == ["So24_BaoCaoCDS_202507.xlsx"], receipts
+    schools = dict(
+        today_stack.query(
+            "select left(school_code, 2), count(*) from marts.fct_school_month "
+            "where month_start = '2025-07-01' and district_code is null group by 1"
+        )
+    )
+    june_schools = today_stack.scalar(
+        "select count(*) from marts.fct_school_month where month_start = '2025-06-01'"
+    )
+    assert schools.get("24") == june_schools > 0, (schools, june_schools)
+    assert schools.get("27", 0) > 0.7 * june_schools, schools
+    off_units = today_stack.scalar(
+        "select count(*) from marts.fct_school_month as f where month_start = '2025-07-01' "
+        "and not exists (select 1 from marts.dim_administrative_unit as u "
+        "where u.unit_code = f.commune_code and u.valid_from <= '2025-07-01' "
+        "and (u.valid_to is null or u.valid_to > '2025-07-01'))"
+    )
+    assert off_units == 0
+    # e-records near universal on the merged province's schools, on today's units
+    num, den = today_stack.query(
+        "select numerator, denominator from marts.indicator_values "
+        "where indicator_code = 'GD_E_RECORD_SCHOOL_RATE' and period_type = 'month' "
+        "and period_start = '2025-07-01' and area_level = 'province' and breakdown = 'total' "
+        "and geography <> 'as_reported'"
+    )[0]
+    assert den > 900 and 0.95 < num / den < 1, (num, den)
+
+
+def test_the_former_bac_ninh_education_system_loads_as_an_instance(today_stack: Stack):
+    # its Department's registry and its 8 district offices' workbooks, from its own inbox folder
+    # (configuration only), checked against its own registry; June 2025 is its last month
+    result = today_stack.dti(
+        "backfill", "--source", "education_bacninh_legacy", "--from", "2025-06-01", "--to",
+        "2025-07-15",
+    )  # fmt: skip
+    said = result.stdout + result.stderr
+    assert "2025-06-30" in said  # says where the system ends
+    receipts = today_stack.query(
+        "select distinct on (file_name) file_name, status, unit from ops.file_receipts "
+        "where source = 'education_bacninh_legacy' and file_name like '%%202506%%' "
+        "order by file_name, recorded_at desc"
+    )
+    assert all(status == "loaded" for _n, status, _u in receipts), receipts
+    assert sorted(unit for name, _s, unit in receipts if name.startswith("PGD_")) == [
+        "256", "258", "259", "260", "261", "262", "263", "264"
+    ], receipts  # fmt: skip
+    assert [n for n, _s, _u in receipts if n.startswith("DanhMuc")] == [
+        "DanhMucTruong_So27_202506.xlsx"
+    ]
+    # its schools in the marts under the former province, on its districts of the time
+    rows = today_stack.query(
+        "select province_code, count(*), count(distinct district_code), min(district_code) "
+        "from marts.fct_school_month where month_start = '2025-06-01' "
+        "and school_code like '27%%' group by 1"
+    )
+    assert len(rows) == 1 and rows[0][0] == "27" and rows[0][2] == 8 and rows[0][1] > 500, rows
+    # as reported two provinces; on today's units one, the new Bắc Ninh, holding both
+    values = today_stack.query(
+        "select geography, area_code, denominator from marts.indicator_values "
+        "where indicator_code = 'GD_E_RECORD_SCHOOL_RATE' and area_level = 'province' "
+        "and period_type = 'month' and period_start = '2025-06-01' and breakdown = 'total'"
+    )
+    reported = {a: d for g, a, d in values if g == "as_reported"}
+    today = {a: d for g, a, d in values if g != "as_reported"}
+    assert set(reported) == {"24", "27"} and set(today) == {"24"}, values
+    assert today["24"] == reported["24"] + reported["27"]

@@ -151,3 +151,54 @@ def test_the_mess_of_the_deliveries(world: edu.EducationWorld) -> None:
     assert "PGD_222_BaoCaoCDS_202210.xlsx" not in by_name
     assert edu._variants("217", date(2022, 2, 1)) == {}
     assert edu._variants("217", date(2022, 3, 1)) == {"SoLopHocTrucTuyen": 1}
+
+
+def test_recent_months_follow_the_offices_and_units_of_their_time(
+    world: edu.EducationWorld, tmp_path: Path
+) -> None:
+    by_month: dict[date, set[str]] = {}
+    for d in world.deliveries():
+        if d.entity == edu.REPORTS:
+            by_month.setdefault(d.month, set()).add(d.unit)
+    every_2022 = set(edu.district_codes())
+    assert by_month[date(2024, 10, 1)] == every_2022
+    assert by_month[date(2024, 11, 1)] == every_2022 - {"221"} | {"224"}
+    assert by_month[date(2025, 7, 1)] == by_month[date(2026, 11, 1)] == {"24"}
+    # the warehouse expects the same offices, from the same reference
+    from types import SimpleNamespace
+
+    from dti.records import Interval
+    from dti.sources.education import district_units
+
+    settings = SimpleNamespace(province_code="24")
+    for month in (date(2024, 10, 1), date(2024, 11, 1), date(2025, 7, 1)):
+        assert set(district_units(settings, Interval.month(month))) == by_month[month], month
+    # July 2025: one workbook of the Department holding both former provinces' schools, each
+    # on a commune of 2025 and no district; read back by the pipeline's parser
+    july = date(2025, 7, 1)
+    registry = {r["MaTruong"]: r for r in world.registry_rows(july)}
+    assert all(r["MaHuyen"] is None for r in registry.values())
+    former = Counter(code[:2] for code in registry)
+    assert former["24"] == 790 and 0.75 * 790 < former["27"] < 0.85 * 790, former
+    path = tmp_path / "So24_BaoCaoCDS_202507.xlsx"
+    delivery = next(d for d in world.deliveries() if d.name == path.name)
+    path.write_bytes(world.workbook_bytes(delivery))
+    rows = list(parse_school_report(path))
+    assert {r["MaTruong"] for r in rows} == set(registry)
+    assert re.fullmatch(get_entity("education", "school_reports").files.pattern, path.name)
+    # the trends: e-records near universal, cashless tuition rising, online classes a plateau
+    shares = {}
+    for month in (date(2022, 12, 1), date(2023, 12, 1), date(2024, 12, 1), date(2026, 11, 1)):
+        c = _count(world, month)
+        shares[month] = (c["e_records"] / c["eligible"], c["cashless"] / c["payments"])
+    assert [round(e, 3) for e, _c in shares.values()][1:3] == [0.968, 0.985]
+    assert [c for _e, c in shares.values()] == sorted(c for _e, c in shares.values())
+    assert shares[date(2026, 11, 1)][1] > 0.88
+
+
+def test_a_workbook_is_not_delivered_before_it_arrives(tmp_path: Path) -> None:
+    now = datetime.now(LOCAL_TZ).replace(tzinfo=None)
+    month = date(now.year, now.month, 1)
+    written = edu.deliver(tmp_path, month, month)
+    # this month's workbooks arrive next month: none yet
+    assert not [p for p in written if f"_{month:%Y%m}" in p.name]

@@ -46,5 +46,5 @@ def parse(path: Path) -> Iterator[dict]:
             yield row
 
 
-def units(settings) -> list[str]:
+def units(settings, period=None) -> list[str]:
     return ["AAA", "BBB", "CCC"]

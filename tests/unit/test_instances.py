@@ -66,6 +66,8 @@ def test_a_path_is_below_the_simulator_and_a_url_needs_its_token(monkeypatch, tm
             "before since",
         ),
         ("instances:\n  - {name: p2, source: portal, url: /a, tokn: X}", "unknown keys"),
+        ("instances:\n  - {name: p2, source: portal, url: /a, inbox: x}", "file-drop"),
+        ("instances:\n  - {name: e2, source: education, inbox: ../up}", "folder under"),
         ("instances: [", "not YAML"),
     ],
 )
@@ -108,3 +110,35 @@ def test_a_missing_sources_file_named_by_the_setting_is_an_error(monkeypatch, tm
 
     with pytest.raises(SourcesFileError, match="does not exist"):
         source_names()
+
+
+def test_a_file_drop_instance_reads_its_own_inbox_and_expects_its_provinces_offices(
+    monkeypatch, tmp_path
+):
+    path = tmp_path / "sources.yaml"
+    path.write_text(
+        "instances:\n  - {name: education_bacninh_legacy, source: education, "
+        "inbox: legacy/27/education, province: '27', until: 2025-06-30}\n"
+    )
+    monkeypatch.setenv("DTI_SOURCES_FILE", str(path))
+    from dti.extract.files import _unit_settings, inbox_dir
+    from dti.records import Interval
+    from dti.sources import get_entity, get_source
+    from dti.sources.education import district_units, province_units
+
+    settings = load_settings({"DTI_LOCAL_DIR": str(tmp_path)})
+    legacy = get_source("education_bacninh_legacy")
+    assert legacy.base_url is None and legacy.token is None  # files only: no url, no token
+    reports = get_entity("education_bacninh_legacy", "school_reports")
+    assert inbox_dir(settings, reports) == settings.inbox / "legacy/27/education/school_reports"
+    assert inbox_dir(settings, get_entity("education", "school_reports")) == (
+        settings.inbox / "education" / "school_reports"
+    )
+    # its offices: the former Bắc Ninh's districts of the month, its Department for the registry
+    unit_settings = _unit_settings(settings, reports)
+    june = Interval.month(date(2025, 6, 1))
+    assert district_units(unit_settings, june) == [
+        "256", "258", "259", "260", "261", "262", "263", "264"
+    ]  # fmt: skip
+    assert province_units(unit_settings, june) == ["27"]
+    assert _unit_settings(settings, get_entity("education", "school_reports")) is settings

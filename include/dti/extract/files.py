@@ -33,7 +33,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,7 +72,24 @@ class ReceivedFile:
 
 
 def inbox_dir(settings: Settings, entity: SourceEntity) -> Path:
-    return settings.inbox / entity.source / entity.name
+    """``<inbox>/<source>/<entity>/``; an instance's files may land elsewhere (its ``inbox:``)."""
+    return settings.inbox / _source_of(entity).inbox_folder / entity.name
+
+
+def _source_of(entity: SourceEntity):  # noqa: ANN202 - dti.sources.Source
+    from dti.sources import Source, get_source
+
+    try:
+        return get_source(entity.source)
+    except KeyError:  # an entity made up outside the registry (tests): its own name
+        return Source(entity.source, {})
+
+
+def _unit_settings(settings: Settings, entity: SourceEntity) -> Settings:
+    """The settings the expected units are computed with: an instance's province (the former
+    Bắc Ninh's offices for its system) in place of the configured one."""
+    province = _source_of(entity).province
+    return settings if province is None else replace(settings, province_code=province)
 
 
 def archive_dir(settings: Settings, entity: SourceEntity, period: Interval) -> Path:
@@ -342,7 +359,8 @@ def read_period(settings: Settings, entity: SourceEntity, period: Interval) -> P
             chosen = cand
     received = {f.unit for f in files}
     if spec.expected_units:
-        for unit in sorted(set(_resolve(spec.expected_units)(settings)) - received):
+        expected = _resolve(spec.expected_units)(_unit_settings(settings, entity), period)
+        for unit in sorted(set(expected) - received):
             files.append(ReceivedFile(f"({unit})", unit, None, None, "missing", rows=None))
     files.sort(key=lambda f: (f.unit or "", f.name))
     return PeriodFiles(period, records, files, [c.path for c in inbox_files])

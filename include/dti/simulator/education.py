@@ -225,6 +225,11 @@ class School:
     opened: date = FIRST_MONTH
     changes: list[tuple[date, str, str]] = field(default_factory=list)
     """(from month, new name, new level): dated attributes."""
+    province: str = PROVINCE_CODE
+    """The province of 2022 it lies in: '24', or '27' for the former Bắc Ninh's schools."""
+    position: int = -1
+    """Its commune's index among its province's 2022 communes (catalogue order), to follow
+    the commune through the reorganisations (``education_recent``)."""
 
     def at(self, month: date) -> tuple[str, str]:
         name, level = self.name, self.level
@@ -265,18 +270,29 @@ class EducationWorld:
         rng = np.random.default_rng([seed, 4])
         self.schools = _build_schools(rng, communes, scale)
         self._months: dict[date, dict[str, dict]] = {}
+        # 2023 onwards (education_recent): more schools on e-records, the former Bắc Ninh's
+        # schools from July 2025, the units valid each month; the calibrated months do not move
+        from . import education_recent
+
+        self.recent = education_recent.RecentYears(self)
 
     # -- figures --------------------------------------------------------------------------
     def schools_in(self, month: date) -> list[School]:
-        return [s for s in self.schools if s.opened <= month]
+        schools = [s for s in self.schools if s.opened <= month]
+        return schools + self.recent.merged_schools(month)
 
     def month_figures(self, month: date) -> dict[str, dict]:
         """School code -> canonical figures (ints, or None for a figure left blank)."""
         if month not in self._months:
-            self._months[month] = _month_figures(self, month)
+            if month > LAST_MONTH:
+                self._months[month] = self.recent.month_figures(month)
+            else:
+                self._months[month] = _month_figures(self, month)
         return self._months[month]
 
     def report_rows(self, district: str, month: date) -> list[dict]:
+        if month > LAST_MONTH:
+            return self.recent.report_rows(district, month)
         figures = self.month_figures(month)
         rows = []
         for s in self.schools_in(month):
@@ -297,6 +313,8 @@ class EducationWorld:
         return rows
 
     def registry_rows(self, month: date) -> list[dict]:
+        if month > LAST_MONTH:
+            return self.recent.registry_rows(month)
         rows = []
         for s in sorted(self.schools_in(month), key=lambda s: s.code):
             name, level = s.at(month)
@@ -362,9 +380,11 @@ class EducationWorld:
                             corrected=True,
                         )
                     )
-        return out
+        return out + self.recent.deliveries()
 
     def workbook_bytes(self, d: Delivery) -> bytes:
+        if d.month > LAST_MONTH:
+            return self.recent.workbook_bytes(d)
         if d.entity == REGISTRY:
             return registry_workbook(self.registry_rows(d.month), d.month)
         rows = self.report_rows(d.unit, d.month)
@@ -418,6 +438,7 @@ def _build_schools(rng: np.random.Generator, communes: list[dict], scale: float)
     weights = np.array([3.0 if c["type"] in ("phuong", "thi-tran") else 1.0 for c in communes])
     schools: list[School] = []
     seq: dict[str, int] = {}
+    position = {c["code"]: i for i, c in enumerate(communes)}
 
     def add(level: str, commune: dict, public: bool = True) -> School:
         district = commune["parent_code"]
@@ -436,6 +457,7 @@ def _build_schools(rng: np.random.Generator, communes: list[dict], scale: float)
             public=public,
             students=students,
             e_record_from=None,
+            position=position[commune["code"]],
         )
         schools.append(school)
         return school
@@ -512,18 +534,36 @@ def _build_schools(rng: np.random.Generator, communes: list[dict], scale: float)
 
 def _month_figures(world: EducationWorld, month: date) -> dict[str, dict]:
     rng = np.random.default_rng([world.seed, 6, month.toordinal()])
-    schools = world.schools_in(month)
-    figures: dict[str, dict] = {}
-    # online classrooms: schools (never preschools) and classrooms of the month, exact
     n_online, n_rooms = ONLINE_SCHOOLS[month]
-    n_online, n_rooms = round(n_online * world.scale), round(n_rooms * world.scale)
+    return school_figures(
+        rng,
+        world.schools_in(month),
+        month,
+        n_online=round(n_online * world.scale),
+        n_rooms=round(n_rooms * world.scale),
+        share=CASHLESS_SHARE[month],
+        school_year_factor=1.04 if month >= date(2022, 9, 1) else 1.0,
+    )
+
+
+def school_figures(
+    rng: np.random.Generator,
+    schools: list[School],
+    month: date,
+    *,
+    n_online: int,
+    n_rooms: int,
+    share: float,
+    school_year_factor: float,
+) -> dict[str, dict]:
+    """The month's figures of ``schools``: exactly ``n_online`` schools (never preschools) with
+    ``n_rooms`` online classrooms, tuition paid without cash at ``share``."""
+    figures: dict[str, dict] = {}
     eligible = [s for s in schools if s.level != "preschool"]
     online = [eligible[i] for i in rng.choice(len(eligible), n_online, replace=False)]
     sizes = np.array([s.students for s in online], dtype=float)
     rooms = 1 + rng.multinomial(n_rooms - n_online, sizes / sizes.sum()) if online else []
     room_of = {s.code: int(r) for s, r in zip(online, rooms, strict=True)}
-    share = CASHLESS_SHARE[month]
-    school_year_factor = 1.04 if month >= date(2022, 9, 1) else 1.0
     summer = month.month in (6, 7, 8)
     for s in schools:
         _, level = s.at(month)
@@ -599,8 +639,11 @@ def report_workbook(
     variants: dict[str, int] | None = None,
     seed: int = 2022,
     text_share: float = 0.05,
+    office: str = "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO",
+    head: str = "TRƯỞNG PHÒNG",
 ) -> bytes:
-    """One district office's monthly workbook (.xlsx bytes)."""
+    """One district office's monthly workbook (.xlsx bytes); from July 2025 (no districts) the
+    Department's (``office``, ``head``), with ``district`` the province code."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -612,7 +655,7 @@ def report_workbook(
     bold = Font(bold=True)
     title = [
         f"UBND {district_name.upper()}",
-        "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO",
+        office,
         None,
         "BÁO CÁO THỐNG KÊ CHUYỂN ĐỔI SỐ TRONG CÁC CƠ SỞ GIÁO DỤC",
         f"Tháng {month:%m} năm {month:%Y}",
@@ -680,12 +723,12 @@ def report_workbook(
         ws.cell(ws.max_row, c).font = bold
     ws.append([])
     gap = [None] * 6
-    ws.append([None, "Người lập biểu", *gap, "TRƯỞNG PHÒNG"])
+    ws.append([None, "Người lập biểu", *gap, head])
     ws.append([None, "(Ký, ghi rõ họ tên)", *gap, "(Ký tên, đóng dấu)"])
     return _save(wb)
 
 
-def registry_workbook(rows: list[dict], month: date) -> bytes:
+def registry_workbook(rows: list[dict], month: date, province_name: str = "Bắc Giang") -> bytes:
     """The Department's registry of schools as exported at the end of ``month``."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -693,7 +736,7 @@ def registry_workbook(rows: list[dict], month: date) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "DanhMucTruong"
-    ws.append(["SỞ GIÁO DỤC VÀ ĐÀO TẠO BẮC GIANG"])
+    ws.append([f"SỞ GIÁO DỤC VÀ ĐÀO TẠO {province_name.upper()}"])
     ws.append([f"DANH MỤC CƠ SỞ GIÁO DỤC (đến ngày {_month_end(month):%d/%m/%Y})"])
     ws.append([])
     ws.append([label for _c, label in REGISTRY_COLUMNS])
@@ -711,10 +754,6 @@ def _world(seed: int, scale: float) -> EducationWorld:
     return EducationWorld(seed=seed, scale=scale)
 
 
-def _log_path(inbox_dir: Path) -> Path:
-    return inbox_dir / ".delivered" / f"{SOURCE}.json"
-
-
 def deliver(
     inbox_dir: Path, first: date, last: date, *, seed: int = 2022, scale: float = 1.0
 ) -> list[Path]:
@@ -723,27 +762,55 @@ def deliver(
     Files go to ``inbox_dir/education/<entity>/`` with mtime = arrival time (local). Delivering
     twice writes nothing new: the names delivered are kept in
     ``inbox_dir/.delivered/education.json`` (a file the pipeline archived is not sent again).
+    A workbook whose arrival is still to come (after now, local time) is not written yet.
     """
+    world = _world(seed, scale)
+    return write_deliveries(
+        Path(inbox_dir), SOURCE, world.deliveries(), world.workbook_bytes, first, last
+    )
+
+
+def deliver_former_bac_ninh(
+    inbox_dir: Path, first: date, last: date, *, seed: int = 2022, scale: float = 1.0
+) -> list[Path]:
+    """The former Bắc Ninh's own education files before the 2025 merger (its Department's
+    registry and its district offices' workbooks, December 2021 .. June 2025), the same way, into
+    ``inbox_dir/legacy/27/education/<entity>/``: a second instance of the source."""
+    from .education_recent import LEGACY_INBOX
+
+    legacy = _world(seed, scale).recent.legacy
+    return write_deliveries(
+        Path(inbox_dir), LEGACY_INBOX, legacy.deliveries(), legacy.workbook_bytes, first, last
+    )
+
+
+def write_deliveries(
+    inbox_dir: Path,
+    folder: str,
+    deliveries: list[Delivery],
+    render,  # noqa: ANN001 - Delivery -> bytes
+    first: date,
+    last: date,
+) -> list[Path]:
+    """Write the ``deliveries`` of [first, last] not yet written into ``inbox_dir/<folder>/``
+    (see :func:`deliver`); the log of what was written is ``.delivered/<folder>.json``."""
     from dti.config import LOCAL_TZ
 
-    inbox_dir = Path(inbox_dir)
-    log_file = _log_path(inbox_dir)
+    log_file = inbox_dir / ".delivered" / f"{folder.replace('/', '-')}.json"
     delivered: set[str] = set()
     if log_file.is_file():
         delivered = set(json.loads(log_file.read_text()))
-    world = _world(seed, scale)
     written: list[Path] = []
     cache_bytes: dict[str, bytes] = {}
-    for d in world.deliveries():
+    now = datetime.now(LOCAL_TZ).replace(tzinfo=None)
+    for d in deliveries:
         key = f"{d.entity}/{d.name}"
-        if key in delivered or not d.overlaps(first, last):
-            continue
+        if key in delivered or not d.overlaps(first, last) or d.arrival > now:
+            continue  # an office cannot send a month before it has closed it
         base = d.same_as or d.name
         if base not in cache_bytes:
-            cache_bytes[base] = world.workbook_bytes(
-                d if d.same_as is None else replace(d, name=base)
-            )
-        target = inbox_dir / SOURCE / d.entity / d.name
+            cache_bytes[base] = render(d if d.same_as is None else replace(d, name=base))
+        target = inbox_dir / folder / d.entity / d.name
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.part")
         tmp.write_bytes(cache_bytes[base])
@@ -755,5 +822,5 @@ def deliver(
     if written:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         log_file.write_text(json.dumps(sorted(delivered), indent=0))
-        log.info("education: delivered %d workbooks for %s..%s", len(written), first, last)
+        log.info("%s: delivered %d workbooks for %s..%s", folder, len(written), first, last)
     return written

@@ -16,10 +16,12 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-# source name -> "module:function"
+# inbox folder (a source's name, or a second instance's folder) -> "module:function"
 DELIVERERS: dict[str, str] = {
     "health": "dti.simulator.health:deliver",
     "education": "dti.simulator.education:deliver",
+    # the former Bắc Ninh's own education system before the 2025 merger (docs/sources.md)
+    "legacy/27/education": "dti.simulator.education:deliver_former_bac_ninh",
 }
 
 
@@ -32,8 +34,8 @@ def deliver_all(
     scale: float = 1.0,
     sources: list[str] | None = None,
 ) -> dict[str, int]:
-    """Deliver the file-drop sources' files for [first, last] (all sources, or ``sources``);
-    returns the files written per source."""
+    """Deliver the file-drop sources' files for [first, last] (all, or those of the inbox
+    folders ``sources``); returns the files written per folder."""
     written: dict[str, int] = {}
     for source, dotted in sorted(DELIVERERS.items()):
         if sources is not None and source not in sources:

@@ -57,8 +57,9 @@ class FileDrop:
     period: str = "day"
     """``"day"`` or ``"month"``: the interval one file covers."""
     expected_units: str | None = None
-    """``"package.module:function"``: ``function(settings) -> list[str]``, the units that should
-    send a file every period (what completeness is measured against)."""
+    """``"package.module:function"``: ``function(settings, period) -> list[str]``, the units
+    that should send a file for ``period`` (an :class:`dti.records.Interval`; what completeness
+    is measured against: the offices change with the administrative units)."""
 
     def __post_init__(self) -> None:
         if self.period not in ("day", "month"):
@@ -171,6 +172,13 @@ class Source:
     province: str | None = None
     """The province code an instance's records carry (the former Bắc Ninh's: 27); None: the
     configured province (DTI_PROVINCE_CODE)."""
+    inbox: str | None = None
+    """For a file-drop instance, the folder under the inbox its files land in (``legacy/27/
+    education``); None: the source's name."""
+
+    @property
+    def inbox_folder(self) -> str:
+        return self.inbox or self.name
 
     @property
     def contract(self) -> str:

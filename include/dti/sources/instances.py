@@ -14,6 +14,11 @@ file, no instances)::
         province: "27"                   # optional: the province code its records carry
         since: 2022-01-01                # optional: the first day it exists
         until: 2025-06-30                # optional: the last day (retired by the merger)
+      - name: education_bacninh_legacy   # a file-drop source's instance: no url, no token
+        source: education
+        inbox: legacy/27/education       # optional: the folder under the inbox its files
+        province: "27"                   # land in (default: its name); its offices are the
+        until: 2025-06-30                # province's districts of the month
 
 An instance gets everything of its source but the name and the connection: the same entities,
 contract, GX suites and dbt staging (the staging models read every instance's raw table,
@@ -36,7 +41,18 @@ if TYPE_CHECKING:
     from dti.sources import Source
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
-_KEYS = {"name", "source", "url", "token_env", "since", "until", "province", "description"}
+_KEYS = {
+    "name",
+    "source",
+    "url",
+    "token_env",
+    "since",
+    "until",
+    "province",
+    "inbox",
+    "description",
+}
+_INBOX = re.compile(r"^[a-z0-9_]+(?:/[a-z0-9_]+)*$")
 _cache: dict[tuple[str, float], dict[str, Source]] = {}
 
 
@@ -112,6 +128,16 @@ def parse_instances(text: str, where: str = "sources file") -> dict[str, Source]
         province = item.get("province")
         if province is not None and not re.fullmatch(r"\d{2}", str(province)):
             raise SourcesFileError(f"{at}: province {province!r} is not a 2-digit code ('27')")
+        inbox = item.get("inbox")
+        if inbox is not None and not (
+            any(e.files is not None for e in base.entities.values())
+            and isinstance(inbox, str)
+            and _INBOX.match(inbox.strip("/"))
+        ):
+            raise SourcesFileError(
+                f"{at}: inbox {inbox!r}: only a file-drop source's instance has one, a folder "
+                "under the inbox of lower-case letters, digits, _ and / (legacy/27/education)"
+            )
         if since and until and until < since:
             raise SourcesFileError(f"{at}: until {until} is before since {since}")
         out[name] = replace(
@@ -121,6 +147,7 @@ def parse_instances(text: str, where: str = "sources file") -> dict[str, Source]
             since=since,
             until=until,
             province=None if province is None else str(province),
+            inbox=None if inbox is None else inbox.strip("/"),
             entities={
                 e.name: replace(e, source=name, contract=kind) for e in base.entities.values()
             },

@@ -2,7 +2,10 @@ with
 
 source as (
 
-    select * from {{ source('education', 'education__school_reports') }}
+    select *, 'education' as _source_instance
+    from {{ source('education', 'education__school_reports') }}
+    {#- the former Bac Ninh's own system before the merger, and any other: sources file #}
+    {{ other_instances('education', 'school_reports') }}
 
 ),
 

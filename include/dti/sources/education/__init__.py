@@ -9,13 +9,17 @@ The sector database has no API; offices export workbooks. Two file-drop entities
   month's registry is landed before the district workbooks are validated.
 * ``school_reports``: each of the district education offices' monthly workbook (unit = the GSO
   district code), ``PGD_213_BaoCaoCDS_202201.xlsx``; a re-sent workbook may carry a suffix
-  (``_v2``, `` (1)``).
+  (``_v2``, `` (1)``). The offices are the districts of the month: the 2024 arrangement changed
+  them, and from July 2025 (no districts) the Department sends one workbook for the whole
+  province (unit = the province code), ``So24_BaoCaoCDS_202507.xlsx``.
 
 Both are read by :mod:`dti.sources.education.workbook`, which finds the header by content.
 """
 
 from __future__ import annotations
 
+from datetime import date
+from functools import cache
 from typing import TYPE_CHECKING
 
 from dti.sources import EntityMode, FileDrop, Source, SourceEntity, SourceField
@@ -23,6 +27,7 @@ from dti.sources.education.workbook import REGISTRY, REPORT
 
 if TYPE_CHECKING:
     from dti.config import Settings
+    from dti.records import Interval
 
 # a re-sent file keeps its name with a suffix: "_v2", " (1)", "-lan2"
 _RESENT = r"(?:[ _-]*(?:\(\d+\)|v\d+|lan\d+))?"
@@ -50,7 +55,10 @@ SCHOOL_REPORTS = SourceEntity(
     key=("MaTruong", "KyBaoCao"),
     mode=EntityMode.FILES,
     files=FileDrop(
-        pattern=rf"(?i)PGD_(?P<unit>\d{{3}})_BaoCaoCDS_(?P<period>\d{{6}}){_RESENT}\.xlsx",
+        pattern=(
+            r"(?i)(?:PGD_(?=\d{3}_)|So(?=\d{2}_))(?P<unit>\d{2,3})"
+            rf"_BaoCaoCDS_(?P<period>\d{{6}}){_RESENT}\.xlsx"
+        ),
         parser="dti.sources.education.workbook:parse_school_report",
         period="month",
         expected_units=f"{__name__}:district_units",
@@ -59,16 +67,37 @@ SCHOOL_REPORTS = SourceEntity(
 )
 
 
-def province_units(settings: Settings) -> list[str]:
+def province_units(settings: Settings, period: Interval | None = None) -> list[str]:
     """The Department sends the registry: one unit, the province."""
     return [settings.province_code]
 
 
-def district_units(settings: Settings) -> list[str]:
-    """Every district of the configured province has an education office that reports monthly."""
-    from dti.reference import admin_units
+def district_units(settings: Settings, period: Interval | None = None) -> list[str]:
+    """The offices that report a month: the education office of every district of the
+    configured province valid on the month's first day (without a period, 2022's), or, in a
+    month without districts (from July 2025), the Department itself (the province code)."""
+    day = period.start.date() if period is not None else date(2022, 1, 1)
+    districts = _districts_on(settings.province_code, day)
+    return districts or [settings.province_code]
 
-    return [u["code"] for u in admin_units(settings.province_code) if u["level"] == "district"]
+
+@cache
+def _district_versions(province_code: str) -> tuple[tuple[str, date, date | None], ...]:
+    from dti.geography import build_geography
+
+    return tuple(
+        (v.code, v.valid_from, v.valid_to)
+        for v in build_geography(province_code).versions
+        if v.level == "district" and v.parent_code == province_code
+    )
+
+
+def _districts_on(province_code: str, day: date) -> list[str]:
+    return sorted(
+        code
+        for code, since, until in _district_versions(province_code)
+        if since <= day and (until is None or day < until)
+    )
 
 
 SOURCE = Source(

@@ -201,7 +201,14 @@ REGISTRY = Layout(
         Column("TenTruong", "Tên trường", REPORT.columns[1].variants),
         Column("CapHoc", "Cấp học", REPORT.columns[2].variants),
         Column("LoaiHinh", "Loại hình", ("Loại hình", "Loại hình trường"), required=False),
-        Column("MaHuyen", "Mã huyện", ("Mã huyện", "Mã quận/huyện", "Mã đơn vị cấp huyện"), "code"),
+        # empty from July 2025: the two-tier province has no districts
+        Column(
+            "MaHuyen",
+            "Mã huyện",
+            ("Mã huyện", "Mã quận/huyện", "Mã đơn vị cấp huyện"),
+            "code",
+            required=False,
+        ),
         Column("MaXa", "Mã xã", ("Mã xã", "Mã xã/phường", "Mã đơn vị cấp xã"), "code"),
         Column("XaPhuong", "Xã/Phường/Thị trấn", REPORT.columns[3].variants, required=False),
     ),

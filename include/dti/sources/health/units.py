@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from dti.config import Settings
+    from dti.records import Interval
 
 # the 24 units under the Department of Health send a cashier export every day
 _PAYMENT_UNITS = tuple(f"240{i:02d}" for i in range(1, 25))
@@ -19,9 +20,9 @@ _PAYMENT_UNITS = tuple(f"240{i:02d}" for i in range(1, 25))
 _CLAIM_UNITS = (*(f"240{i:02d}" for i in range(1, 17)), "24019", "24020", "24023")
 
 
-def payment_units(settings: Settings) -> list[str]:
+def payment_units(settings: Settings, period: Interval | None = None) -> list[str]:
     return list(_PAYMENT_UNITS)
 
 
-def claim_units(settings: Settings) -> list[str]:
+def claim_units(settings: Settings, period: Interval | None = None) -> list[str]:
     return list(_CLAIM_UNITS)
