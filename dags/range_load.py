@@ -35,15 +35,18 @@ def range_load():
             for chunk in chunks(params["from"], params["to"], params["chunk"])
         ]
 
-    @task(outlets=all_raw_assets(), max_active_tis_per_dag=1)
+    # the grid names each mapped task by its days (2022-01-01..2022-01-31), not 0, 1, 2
+    @task(outlets=all_raw_assets(), max_active_tis_per_dag=1, map_index_template="{{ days }}")
     def load_chunk(chunk: dict) -> dict:
         from airflow.exceptions import AirflowFailException
 
         from dti.pipeline import IntervalsQuarantined
         from dti.pipeline import load_chunk as load
 
+        context = get_current_context()
+        context["days"] = f"{chunk['first_day']}..{chunk['last_day']}"
         # A retry keeps the days this task already loaded.
-        retried = get_current_context()["ti"].try_number > 1
+        retried = context["ti"].try_number > 1
         try:
             return load(
                 load_settings(),

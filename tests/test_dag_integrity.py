@@ -40,6 +40,14 @@ out = {
                 getattr(dag.timetable, "summary", None) or type(dag.timetable).__name__
             ),
             "tasks": {t.task_id: t.retries for t in dag.tasks},
+            "map_index_templates": {
+                t.task_id: t.map_index_template
+                for t in dag.tasks
+                if getattr(t, "map_index_template", None)
+            },
+            "sensors": {
+                t.task_id: t.mode for t in dag.tasks if getattr(t, "mode", None) is not None
+            },
             "tags": sorted(dag.tags),
             "owner": dag.owner,
         }
@@ -134,3 +142,14 @@ def test_report_runs_when_a_quarter_closes(parsed):
     assert "0 0 1 1,4,7,10 *" in report["schedule"]
     assert "report" in report["tags"] and report["owner"] == "dti-data-team"
     assert {"periods", "wait_for_data", "write"} <= set(report["tasks"])
+    # it waits with a sensor that gives its worker slot back between checks, not by failing
+    assert report["sensors"] == {"wait_for_data": "reschedule"}
+    assert report["tasks"]["write"] == 2  # the default retries, not a day of them
+
+
+def test_mapped_tasks_are_named_by_their_days_or_period(parsed):
+    # the grid shows 2022-01-01..2022-01-31 or 2022-05, not 0, 1, 2
+    assert parsed["dags"]["range_load"]["map_index_templates"] == {"load_chunk": "{{ days }}"}
+    assert "{{ period }}" in parsed["dags"]["report"]["map_index_templates"].values()
+    nightly = parsed["dags"]["nightly_education"]["map_index_templates"]
+    assert set(nightly) == {"validate_load_school_registry", "validate_load_school_reports"}

@@ -162,12 +162,15 @@ def nightly_dag(source: Source):
             @task(
                 task_id=f"validate_load_{entity.name}",
                 outlets=[raw_asset(source.name, entity.name)],
+                map_index_template="{{ period }}",  # the grid names each by its period
             )
             def validate_load(batch: dict) -> dict:
                 from airflow.exceptions import AirflowFailException
 
                 from dti import stages
                 from dti.validate import ValidationFailed
+
+                get_current_context()["period"] = batch.get("interval", "")
 
                 try:
                     return stages.validate_and_load(load_settings(), batch)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import time
 from datetime import date, datetime, timedelta
@@ -378,6 +379,16 @@ def test_education_offices_follow_the_units_of_each_month(today_stack: Stack):
         "and geography <> 'as_reported'"
     )[0]
     assert den > 900 and 0.95 < num / den < 1, (num, den)
+    # Airflow's grid names the range's mapped tasks by their days (map_index_template)
+    with sqlite3.connect(today_stack.settings.airflow_home / "airflow.db") as db:
+        named = {
+            label
+            for (label,) in db.execute(
+                "select rendered_map_index from task_instance "
+                "where dag_id = 'range_load' and task_id = 'load_chunk'"
+            )
+        }
+    assert {"2025-06-01..2025-06-30", "2025-07-01..2025-07-31"} <= named, named
 
 
 def test_the_former_bac_ninh_education_system_loads_as_an_instance(today_stack: Stack):

@@ -72,7 +72,7 @@ def check_ready(dsn: str, periods: list[str]) -> None:
             )
             raise DataNotReady(
                 f"the report of {', '.join(periods)} waits for loads up to {last_day}: "
-                f"{lagging}; it is retried later (`dti status` shows the failures, if any)"
+                f"{lagging}; checked again within the hour (`dti status` shows any failures)"
             )
         # dbt analyses every table it builds (macros/analyze_after_build.sql), so the last
         # analyse time of the mart is when it was last built.
@@ -84,7 +84,7 @@ def check_ready(dsn: str, periods: list[str]) -> None:
     if built is None or (loaded is not None and built < loaded):
         raise DataNotReady(
             f"marts.indicator_values was built at {built} , before the last load ({loaded}): "
-            "the report waits for the transform DAG (`dti transform`) and is retried later"
+            "the report waits for the transform DAG (`dti transform`); checked again hourly"
         )
 
 
