@@ -132,6 +132,26 @@ def test_every_marts_column_is_documented(h1: Stack) -> None:
     assert {t for t, _ in actual} == models
     missing = sorted(f"{t}.{c}" for t, c in actual if c not in documented[t])
     assert missing == []
+    # and the descriptions reach psql as comments (persist_docs): `\d+ marts.fct_dossier`
+    uncommented = h1.query(
+        "select c.relname, a.attname from pg_attribute as a "
+        "join pg_class as c on c.oid = a.attrelid "
+        "join pg_namespace as n on n.oid = c.relnamespace "
+        "where n.nspname = 'marts' and c.relname = any(%s) and a.attnum > 0 "
+        "and not a.attisdropped and col_description(c.oid, a.attnum) is null",
+        (sorted(models),),
+    )
+    assert uncommented == []
+    tables = h1.query(
+        "select c.relname from pg_class as c join pg_namespace as n on n.oid = c.relnamespace "
+        "where n.nspname = 'marts' and c.relname = any(%s) "
+        "and obj_description(c.oid, 'pg_class') is null",
+        (sorted(models),),
+    )
+    assert tables == []
+    assert " / " in h1.scalar(
+        "select col_description('marts.dim_date'::regclass, 1)"
+    )  # Vietnamese / English
 
 
 def test_dti_sql_is_psql_as_the_analyst(h1: Stack) -> None:

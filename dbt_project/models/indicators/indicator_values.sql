@@ -16,7 +16,7 @@
     from (
         select month_start::date as month_start
         from generate_series(
-            date '{{ var("dim_date_start") }}', date '{{ var("dim_date_end") }}', interval '1 month'
+            date '{{ var("dim_date_start") }}', date '{{ calendar_end() }}', interval '1 month'
         ) as month_start
     ) as months
     cross join lateral (

@@ -11,7 +11,7 @@ days as (
 
     select day::date as calendar_date
     from generate_series(
-        date '{{ var("dim_date_start") }}', date '{{ var("dim_date_end") }}', interval '1 day'
+        date '{{ var("dim_date_start") }}', date '{{ calendar_end() }}', interval '1 day'
     ) as day
 
 ),

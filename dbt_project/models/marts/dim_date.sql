@@ -5,7 +5,7 @@ days as (
     select calendar_day::date as date_day
     from generate_series(
         date '{{ var("dim_date_start") }}',
-        date '{{ var("dim_date_end") }}',
+        date '{{ calendar_end() }}',
         interval '1 day'
     ) as calendar_day
 
