@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 
 import psycopg
 
 from dti.config import LOCAL_TZ
 
-# A nightly source is fresh when its last successful load is at most this old (one missed night
-# is a warning, two an error): the same thresholds as the dbt sources' freshness blocks.
-WARN_AFTER = timedelta(hours=26)
-ERROR_AFTER = timedelta(hours=50)
+# Without a freshness block in the dbt sources (a source added without one): one missed night is
+# a warning, two an error.
+WARN_AFTER = timedelta(hours=36)
+ERROR_AFTER = timedelta(hours=72)
+_PERIODS = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
 
 _ENTITIES = """
 with latest as (
@@ -93,10 +95,47 @@ class EntityStatus:
             return "retired, gap"  # its last days were never loaded: backfill them
         if self.last_success is None:
             return "never loaded"
+        warn_after, error_after = freshness_rule(self.source)
         age = now - self.last_success
-        if age <= WARN_AFTER:
+        if age <= warn_after:
             return "fresh"
-        return "late (warn)" if age <= ERROR_AFTER else "stale (error)"
+        return "late (warn)" if age <= error_after else "stale (error)"
+
+
+def freshness_rule(source: str) -> tuple[timedelta, timedelta]:
+    """(warn after, error after) for a source or instance: its dbt sources' ``freshness`` block
+    (``dbt_project/models/staging/<source>/_<source>__sources.yml``), the one definition dbt's
+    ``source freshness`` also uses; monthly files get weeks, nightly systems hours."""
+    from dti.sources import get_source
+
+    try:
+        kind = get_source(source).contract
+    except KeyError:  # loaded once, no longer configured
+        kind = source
+    return _freshness_rules().get(kind, (WARN_AFTER, ERROR_AFTER))
+
+
+@cache
+def _freshness_rules() -> dict[str, tuple[timedelta, timedelta]]:
+    import os
+    from pathlib import Path
+
+    import yaml
+
+    from dti.config import PROJECT_ROOT
+
+    models = Path(os.environ.get("DTI_HOME", PROJECT_ROOT)) / "dbt_project" / "models"
+    rules: dict[str, tuple[timedelta, timedelta]] = {}
+    for path in sorted(models.rglob("*__sources.yml")):
+        for source in (yaml.safe_load(path.read_text("utf-8")) or {}).get("sources", []):
+            block = (source.get("config") or {}).get("freshness") or source.get("freshness")
+            if block:
+                rules[source["name"]] = (_span(block["warn_after"]), _span(block["error_after"]))
+    return rules
+
+
+def _span(after: dict) -> timedelta:
+    return int(after["count"]) * _PERIODS[after["period"]]
 
 
 def _retired_on(source: str, now: datetime) -> date | None:

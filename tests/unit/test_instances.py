@@ -3,7 +3,7 @@ what an instance shares with its source and what is its own."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -102,6 +102,14 @@ def test_a_retired_instance_runs_no_night_after_its_end_and_is_not_stale(monkeyp
         "retired, gap"
     )
     assert status("portal_other", end).freshness(now) == "stale (error)"
+    # the thresholds are the dbt sources' freshness blocks: a nightly system is late after 36 h,
+    # stale after 72 h; a monthly file drop (education) only after weeks
+    yesterday = now - timedelta(hours=40)
+    assert status("portal_other", yesterday).freshness(now) == "late (warn)"
+    education = EntityStatus(
+        "education", "school_reports", end, now - timedelta(days=20), 1, 1, 0, 0, 1.0
+    )
+    assert education.freshness(now) == "fresh"
 
 
 def test_a_missing_sources_file_named_by_the_setting_is_an_error(monkeypatch, tmp_path):
