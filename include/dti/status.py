@@ -166,6 +166,8 @@ class StatusReport:
     entities: list[EntityStatus] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     alerts: list[tuple] = field(default_factory=list)
+    freshness: list = field(default_factory=list)
+    """dbt's source freshness of the last transform (:func:`dti.freshness.latest`)."""
 
 
 def collect(dsn: str, *, problems: int = 10, alerts: int = 5) -> StatusReport:
@@ -175,6 +177,9 @@ def collect(dsn: str, *, problems: int = 10, alerts: int = 5) -> StatusReport:
         report.problems = [Problem(*r) for r in conn.execute(_PROBLEMS, (problems,)).fetchall()]
         if conn.execute("select to_regclass('ops.alerts')").fetchone()[0]:
             report.alerts = conn.execute(_ALERTS, (alerts,)).fetchall()
+        from dti.freshness import latest
+
+        report.freshness = latest(conn)
     return report
 
 
@@ -201,6 +206,15 @@ def format_report(report: StatusReport) -> str:
             "  retired: a system that ended (until: in the sources file) is not expected to "
             "load; 'gap': days before its end were never loaded"
         )
+    if report.freshness:
+        late = [r for r in report.freshness if r.alerting]
+        fine = sum(r.status == "pass" for r in report.freshness)
+        lines.append("")
+        lines.append(
+            f"dbt source freshness (after the last transform): {fine} of "
+            f"{len(report.freshness)} tables pass" + ("" if late else "; none late")
+        )
+        lines.extend(f"  {r.describe()}" for r in late)
     if report.problems:
         lines.append("")
         lines.append("intervals not loaded (latest attempt), newest first:")

@@ -325,6 +325,19 @@ create table if not exists ops.source_instances (
     until date,
     registered_at timestamptz not null default now()
 );
+-- `dbt source freshness` after each transform (dti.freshness): one row per source table and
+-- check, read by `dti status`; a warning or an error is also an alert.
+create table if not exists ops.source_freshness (
+    checked_at timestamptz not null,
+    source text not null,
+    table_name text not null,
+    status text not null,
+    max_loaded_at timestamptz,
+    age_seconds double precision,
+    warn_after_seconds double precision,
+    error_after_seconds double precision,
+    primary key (checked_at, source, table_name)
+);
 -- Failed Airflow tasks (the DAGs' on_failure_callback), newest last; a webhook or an e-mail may
 -- be sent as well (DTI_ALERT_WEBHOOK, DTI_ALERT_EMAIL).
 create table if not exists ops.alerts (

@@ -389,6 +389,19 @@ def test_education_offices_follow_the_units_of_each_month(today_stack: Stack):
             )
         }
     assert {"2025-06-01..2025-06-30", "2025-07-01..2025-07-31"} <= named, named
+    # the transform ended with dbt's source freshness: the workbooks just loaded pass, and
+    # `dti status` says so
+    checked = dict(
+        today_stack.query(
+            "select table_name, status from ops.source_freshness where source = 'education' "
+            "and checked_at = (select max(checked_at) from ops.source_freshness)"
+        )
+    )
+    assert checked == {
+        "education__school_registry": "pass",
+        "education__school_reports": "pass",
+    }, checked
+    assert "dbt source freshness (after the last transform)" in today_stack.dti("status").stdout
 
 
 def test_the_former_bac_ninh_education_system_loads_as_an_instance(today_stack: Stack):
