@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections import Counter
 from datetime import date, datetime
@@ -13,7 +14,9 @@ import numpy as np
 import pytest
 
 from dti.config import LOCAL_TZ
+from dti.simulator.catalogue import load_geography
 from dti.simulator.health import CASHLESS, HealthWorld, deliver
+from dti.simulator.health_recent import bac_giang_table, former_bac_ninh_table
 from dti.sources.health.claims import parse_claims
 from dti.sources.health.payments import parse_payments
 
@@ -37,12 +40,12 @@ def _at(day: str) -> np.datetime64:
 
 
 def test_registry_units_and_capabilities(hworld: HealthWorld):
-    units = hworld.units
+    day = _at("2022-06-15")
+    units = [f for f in hworld.units if f.is_open(day)]
     assert len(units) == 24
     assert Counter(f.type_code for f in units) == {"BVT": 6, "TTYT": 10, "KHAC": 8}
-    stations = [f for f in hworld.facilities if f.type_code == "TYT"]
+    stations = [f for f in hworld.facilities if f.type_code == "TYT" and f.is_open(day)]
     assert len(stations) == 209 and len({f.commune for f in stations}) == 209
-    day = _at("2022-06-15")
     with_method = [f for f in units if any(f.has(c, day) for c in CASHLESS)]
     assert len(with_method) == 20
     methods = Counter(c for f in units for c in CASHLESS if f.has(c, day))
@@ -127,6 +130,110 @@ def test_registry_over_http(base_url: str):
     first = httpx.get(f"{base_url}/health/api/v1/facilities?page_size=100", headers=AUTH)
     assert first.status_code == 200
     body = first.json()
-    assert body["total"] == 24 + 209 and len(body["items"]) == 100
-    assert {"MaCSKCB", "LoaiCSKCB", "NangLuc"} <= set(body["items"][0])
+    # Bắc Giang's units and stations, then the former Bắc Ninh's (from 2025-07-01)
+    assert body["total"] == 24 + 209 + 20 + 126 and len(body["items"]) == 100
+    assert {"MaCSKCB", "LoaiCSKCB", "NangLuc", "NgayHoatDong", "LichSuDiaBan"} <= set(
+        body["items"][0]
+    )
     assert httpx.get(f"{base_url}/health/api/v1/facilities").status_code == 401
+
+
+# --- after the reforms: the registry on today's units, the former Bắc Ninh from 2025-07-01 -----
+
+
+def _versions_on(day: date) -> dict[str, object]:
+    """The commune versions (CommuneTable) valid on ``day``, by code, of both former provinces."""
+    out = {}
+    for table in (bac_giang_table(), former_bac_ninh_table()):
+        for v in table.versions:
+            if v.valid_from <= day and (v.valid_to is None or day < v.valid_to):
+                out[v.code] = v
+    return out
+
+
+def test_registry_records_carry_the_communes_of_2025(hworld: HealthWorld):
+    today = _versions_on(date(2026, 12, 7))
+    merged = _versions_on(date(2025, 7, 1))
+    assert len(today) == 99 and today == merged
+    records = hworld.facility_records()
+    assert len(records) == 24 + 209 + 20 + 126
+    assert {r["MaTinh"] for r in records} == {"24"}
+    assert all(r["MaHuyen"] is None and r["MaXa"] in today for r in records)
+    # the dated locations attribute every earlier day: the 2022 commune and district first
+    communes_2022 = {c["code"]: c for c in load_geography()[1]}
+    for f, r in zip(hworld.facilities, records, strict=True):
+        history = r["LichSuDiaBan"]
+        assert history[-1]["DenNgay"] is None and history[-1]["MaXa"] == r["MaXa"]
+        assert all(a["DenNgay"] == b["TuNgay"] for a, b in itertools.pairwise(history))
+        if f.opened is None:
+            first = history[0]
+            assert first["TuNgay"] is None and first["MaXa"] in communes_2022
+            assert first["MaHuyen"] == communes_2022[first["MaXa"]]["parent_code"]
+            assert history[-1]["TuNgay"] == "20250701"
+        else:
+            assert r["NgayHoatDong"] == "20250701" and r["MaCSKCB"].startswith("27")
+            assert [h["TuNgay"] for h in history] == ["20250701"]
+    # a station per 2022 commune: merged communes' stations are sites of one commune since
+    stations = [f for f in hworld.facilities if f.type_code == "TYT" and f.opened is None]
+    assert len({f.location_on(_at("2024-06-30"))[1] for f in stations}) == 209
+    on_2024 = _versions_on(date(2024, 11, 1))
+    arranged = {f.location_on(_at("2025-01-15")) for f in stations}
+    assert all(commune in on_2024 for _, commune in arranged)
+    assert len({c for _, c in arranged}) == 192
+    assert {d for d, _ in arranged} >= {"224"} and "221" not in {d for d, _ in arranged}
+    assert len({f.location_on(_at("2026-01-01"))[1] for f in hworld.facilities}) <= 99
+
+
+def test_former_bac_ninh_sends_files_from_the_merger(hworld: HealthWorld):
+    def files(day: date):
+        period = np.datetime64(day)
+        return [p for p in hworld.planned_files(day, day) if p.period == period]
+
+    before = files(date(2025, 6, 30))
+    assert before and not any(p.unit.startswith("27") for p in before)
+    day = date(2026, 3, 3)
+    after = files(day)
+    payments = Counter(p.unit[:2] for p in after if p.entity == "payments" and "(" not in p.name)
+    # all but a rare missing file: 24 of Bắc Giang's and 20 of the former Bắc Ninh's units
+    assert 22 <= payments["24"] <= 24 and 18 <= payments["27"] <= 20
+    claims = {p.unit for p in after if p.entity == "claims"}
+    assert any(u.startswith("27") for u in claims)
+    # about twice the volume: the former Bắc Ninh's transactions about Bắc Giang's
+    rows = Counter()
+    for u, f in enumerate(hworld.units):
+        rows[f.code[:2]] += len(hworld.payment_rows(u, np.datetime64(day)))
+    assert 0.6 < rows["27"] / rows["24"] < 1.2
+    # the files parse, and claims name the residence on the units of the day
+    new = next(p for p in after if p.entity == "claims" and p.unit.startswith("27"))
+    rows_27 = hworld.claim_records(
+        [f.code for f in hworld.claim_senders].index(new.unit), np.datetime64(day)
+    )
+    today = _versions_on(day)
+    assert rows_27 and all(r["MAXA_CU_TRU"] in today for r in rows_27)
+    assert all(r["MAHUYEN_CU_TRU"] is None for r in rows_27)
+    assert all(r["MA_CSKCB"].startswith("27") for r in rows_27)
+
+
+def test_expected_units_follow_the_merger(hworld: HealthWorld):
+    """The warehouse's completeness lists: a 2022 day does not expect the former Bắc Ninh's
+    units, a 2026 day does, and they are the units the simulator sends files for."""
+    from dti.records import Interval
+    from dti.sources.health.units import claim_units, payment_units
+
+    settings = None  # the lists do not depend on the settings
+    for period in (Interval.day("2022-03-01"), date(2022, 3, 1), Interval.day("2025-06-30")):
+        assert not any(u.startswith("27") for u in payment_units(settings, period))
+        assert not any(u.startswith("27") for u in claim_units(settings, period))
+    old = _at("2022-03-01")
+    assert payment_units(settings, Interval.day("2022-03-01")) == [
+        f.code for f in hworld.units if f.is_open(old)
+    ]
+    assert claim_units(settings, Interval.day("2022-03-01")) == [
+        f.code for f in hworld.claim_senders if f.is_open(old)
+    ]
+    for period in (Interval.day("2025-07-01"), Interval.day("2026-03-03"), None):
+        assert payment_units(settings, period) == [f.code for f in hworld.units]
+        assert claim_units(settings, period) == [f.code for f in hworld.claim_senders]
+    # every unit that sends files is in the registry the reference sets come from
+    registry = {r["MaCSKCB"] for r in hworld.facility_records()}
+    assert set(payment_units(settings)) | set(claim_units(settings)) <= registry

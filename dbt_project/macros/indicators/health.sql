@@ -5,7 +5,10 @@
     unit's area and type; stocks (units with a cashless method, facilities connected for remote
     consultation, hospitals with LIS) are counted at period_end from the dated capabilities.
     Every area is counted from the facts, never from rates: a facility counts in its commune, its
-    district and the province. Breakdowns: 'total' and 'unit_type' (the facility type). -#}
+    district and the province as they were on the fact's day (flows: the fact tables' units of
+    the day) or at period_end (stocks: the registry's location then), as reported; a stock counts
+    a facility only once it is open (opened_on, e.g. the former Bắc Ninh's from 2025-07-01).
+    Breakdowns: 'total' and 'unit_type' (the facility type). -#}
 {% macro indicator_values__health(periods_sql) -%}
 with
 
@@ -43,6 +46,12 @@ capabilities as (
 
 ),
 
+locations as (
+
+    {{ health_facility_locations() }}
+
+),
+
 ----------  flows: parts per day and facility, then per period
 
 daily_payments as (
@@ -50,12 +59,15 @@ daily_payments as (
     select
         transaction_date as fact_date,
         unit_code as facility_code,
+        province_code,
+        district_code,
+        commune_code,
         count(*) as transactions,
         count(*) filter (where is_cashless) as cashless_transactions,
         sum(amount_vnd) as amount,
         coalesce(sum(amount_vnd) filter (where is_cashless), 0) as cashless_amount
     from {{ ref('fct_health_payment') }}
-    group by 1, 2
+    group by 1, 2, 3, 4, 5
 
 ),
 
@@ -64,9 +76,12 @@ daily_episodes as (
     select
         discharge_date as fact_date,
         facility_code,
+        province_code,
+        district_code,
+        commune_code,
         count(*) as episodes
     from {{ ref('fct_insured_episode') }}
-    group by 1, 2
+    group by 1, 2, 3, 4, 5
 
 ),
 
@@ -77,6 +92,9 @@ flow_parts as (
         period_days.period_start,
         period_days.period_end,
         daily_payments.facility_code,
+        daily_payments.province_code,
+        daily_payments.district_code,
+        daily_payments.commune_code,
         parts.indicator_code,
         sum(parts.numerator) as numerator,
         sum(parts.denominator) as denominator
@@ -90,7 +108,7 @@ flow_parts as (
             ('YT_CASHLESS_VALUE_RATE', daily_payments.cashless_amount::numeric,
                 daily_payments.amount::numeric)
     ) as parts (indicator_code, numerator, denominator)
-    group by 1, 2, 3, 4, 5
+    group by 1, 2, 3, 4, 5, 6, 7, 8
 
     union all
 
@@ -99,17 +117,21 @@ flow_parts as (
         period_days.period_start,
         period_days.period_end,
         daily_episodes.facility_code,
+        daily_episodes.province_code,
+        daily_episodes.district_code,
+        daily_episodes.commune_code,
         'YT_INSURED_VISITS' as indicator_code,
         sum(daily_episodes.episodes)::numeric as numerator,
         null::numeric as denominator
     from period_days
     inner join daily_episodes
         on period_days.fact_date = daily_episodes.fact_date
-    group by 1, 2, 3, 4, 5
+    group by 1, 2, 3, 4, 5, 6, 7, 8
 
 ),
 
-----------  stocks: per facility at period_end (only once the registry's first capability exists)
+----------  stocks: per open facility at period_end, where it lay then (only once the registry's
+----------  first capability exists)
 
 facility_states as (
 
@@ -118,6 +140,9 @@ facility_states as (
         periods.period_start,
         periods.period_end,
         facilities.facility_code,
+        locations.province_code,
+        locations.district_code,
+        locations.commune_code,
         facilities.is_under_department,
         facilities.is_telehealth_spoke,
         facilities.is_hospital,
@@ -144,7 +169,11 @@ facility_states as (
         ) as has_lis
     from periods
     cross join facilities
+    left join locations
+        on facilities.facility_code = locations.facility_code
+        and {{ health_location_on('locations', 'periods.period_end') }}
     where periods.period_end >= (select min(valid_from) from capabilities)
+        and coalesce(facilities.opened_on <= periods.period_end, true)
 
 ),
 
@@ -155,6 +184,9 @@ stock_parts as (
         facility_states.period_start,
         facility_states.period_end,
         facility_states.facility_code,
+        facility_states.province_code,
+        facility_states.district_code,
+        facility_states.commune_code,
         parts.indicator_code,
         parts.numerator,
         parts.denominator
@@ -200,9 +232,9 @@ rolled_up as (
         on facility_parts.facility_code = facilities.facility_code
     cross join lateral (
         values
-            ('province', facilities.province_code),
-            ('district', facilities.district_code),
-            ('commune', facilities.commune_code)
+            ('province', facility_parts.province_code),
+            ('district', facility_parts.district_code),
+            ('commune', facility_parts.commune_code)
     ) as areas (area_level, area_code)
     cross join lateral (
         values

@@ -1,17 +1,24 @@
 """The simulated health sector: facility registry (HTTP JSON), cashier payment CSVs and insurance
 claim XMLs dropped into an inbox (contract: docs/health_source.md).
 
-Everything is deterministic from the seed. The registry is static: the 24 units under the
-Department of Health (6 provincial hospitals, 10 district health centres, 8 centres and clinics)
-and the commune health stations of the 209 communes, with dated capabilities (cashless methods,
-LIS, PACS, AI-assisted imaging, remote consultation, electronic health records).
+Everything is deterministic from the seed. The registry: the 24 units under the Department of
+Health (6 provincial hospitals, 10 district health centres, 8 centres and clinics) and the
+commune health stations of the 209 communes of 2022, with dated capabilities (cashless methods,
+LIS, PACS, AI-assisted imaging, remote consultation, electronic health records); and, from
+2025-07-01 (the merged province), the former Bắc Ninh's 20 units and 126 stations (codes 27xxx,
+``NgayHoatDong`` 20250701, ``health_recent``). A record is served on today's units (the new Bắc
+Ninh's commune, no district) with its dated locations (``LichSuDiaBan``: the 2022 commune and
+district, those of the 2024 arrangement, the 2025 commune) so the warehouse attributes each day
+to the units of that day.
 
 Payments (one CSV per unit per day) are generated a year at a time, vectorised. For 2022 the
 transactions of 2022-01-01..2022-06-15 (local time) in the files that *arrive* are allocated
 exactly (largest remainder) to the published figures: 376,765 transactions of which 5,562
 cashless, 159,502,550,487 VND of which 4,952,209,110 VND cashless. A file that never arrives
 carries no transaction at all; a duplicate is the same bytes under another name; a late file
-arrives a day later than the others (its mtime says when).
+arrives a day later than the others (its mtime says when). The units that joined later (the
+former Bắc Ninh's) are generated on their own random streams and appended after Bắc Giang's,
+so the calibrated years do not move; they send nothing before their opening day.
 
 Claims (one XML per claim-sending facility per day, commune stations' episodes in their district
 health centre's file) follow Decision 4210 field names before 2023 and Decision 130 names from
@@ -30,7 +37,7 @@ import json
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -41,6 +48,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from .catalogue import PROVINCE_CODE, allocate, load_geography
+from .health_recent import (
+    REFORM_2024_DATE,
+    Location,
+    bac_giang_table,
+    build_former_bac_ninh,
+    former_bac_ninh_table,
+    locations_of,
+)
 from .people import (
     GIVEN_F,
     GIVEN_M,
@@ -51,6 +66,7 @@ from .people import (
     SURNAMES,
     citizen_id,
 )
+from .units import REFORM_2024, REFORM_2025, REFORM_2025_DATE
 from .worktime import TET_START
 
 log = logging.getLogger(__name__)
@@ -151,13 +167,19 @@ class Facility:
     type_code: str
     under_department: bool
     parent: str | None
-    district: str
+    district: str | None  # the first location's (2022 for Bắc Giang's facilities)
     commune: str
     payment_weight: float
     claim_weight: float
     capabilities: tuple[tuple[str, str, str | None], ...]
+    opened: str | None = None  # YYYYMMDD; None: open before the records begin
+    # (TuNgay, DenNgay, MaHuyen, MaXa) over time (health_recent.locations_of); () = static
+    locations: tuple[Location, ...] = ()
 
     def record(self) -> dict[str, Any]:
+        """The registry row served today: today's commune (no district since 2025-07-01) and
+        the dated locations (``LichSuDiaBan``) that attribute earlier days."""
+        district, commune = self.location_on(None)
         return {
             "MaCSKCB": self.code,
             "TenCSKCB": self.name,
@@ -165,12 +187,32 @@ class Facility:
             "TrucThuocSo": "1" if self.under_department else "0",
             "MaDonViCha": self.parent,
             "MaTinh": PROVINCE_CODE,
-            "MaHuyen": self.district,
-            "MaXa": self.commune,
+            "MaHuyen": district,
+            "MaXa": commune,
             "NangLuc": [
                 {"MaNangLuc": c, "TuNgay": lo, "DenNgay": hi} for c, lo, hi in self.capabilities
             ],
+            "NgayHoatDong": self.opened,
+            "LichSuDiaBan": [
+                {"MaTinh": PROVINCE_CODE, "MaHuyen": d, "MaXa": x, "TuNgay": lo, "DenNgay": hi}
+                for lo, hi, d, x in self.locations
+            ],
         }
+
+    def location_on(self, day: np.datetime64 | None) -> tuple[str | None, str]:
+        """(district, commune) on ``day`` (None: today's, the last location)."""
+        if not self.locations:
+            return self.district, self.commune
+        if day is None:
+            return self.locations[-1][2], self.locations[-1][3]
+        d = _ymd(day)
+        for lo, hi, district, commune in self.locations:
+            if (lo is None or lo <= d) and (hi is None or d < hi):
+                return district, commune
+        return self.district, self.commune
+
+    def is_open(self, day: np.datetime64) -> bool:
+        return self.opened is None or self.opened <= _ymd(day)
 
     def has(self, capability: str, day: np.datetime64) -> bool:
         d = str(day).replace("-", "")
@@ -290,7 +332,12 @@ def build_facilities(seed: int) -> list[Facility]:
                 tuple(extra),
             )
         )
-    return out
+    # where each site lies on a day (the reforms of 2024 and 2025), then the former Bắc Ninh's
+    # facilities that join on 2025-07-01 (health_recent; the draws above do not move)
+    table = bac_giang_table()
+    position = {c["code"]: k for k, c in enumerate(comm)}
+    out = [replace(f, locations=locations_of(table, position[f.commune])) for f in out]
+    return out + build_former_bac_ninh(seed, Facility)
 
 
 @dataclass(frozen=True)
@@ -314,6 +361,29 @@ def _day_weights(days: np.ndarray) -> np.ndarray:
     return w
 
 
+def _concat(groups: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """One year's arrays of several unit groups as if generated together: cells numbered unit
+    by unit (``unit * days + day``), the groups' units one after the other."""
+    first = groups[0]
+    nd = len(first["days"])
+    out = dict(first)
+    units = first["open"].shape[0]
+    for g in groups[1:]:
+        for key, value in g.items():
+            if key == "days":
+                continue
+            if key == "offsets":
+                out[key] = np.r_[out[key], out[key][-1] + value[1:]]
+            elif key == "cell":
+                out[key] = np.r_[out[key], value + units * nd]
+            elif value.ndim == 2:
+                out[key] = np.vstack([out[key], value])
+            else:
+                out[key] = np.r_[out[key], value]
+        units += g["open"].shape[0]
+    return out
+
+
 class HealthWorld:
     """The simulated health sector of one seed and scale (years generated on first use)."""
 
@@ -325,6 +395,14 @@ class HealthWorld:
         self.by_code = {f.code: f for f in self.facilities}
         self.units = [f for f in self.facilities if f.under_department]
         self.claim_senders = [f for f in self.units if f.claim_weight > 0]
+        # Bắc Giang's units (the calibrated group, first in every list) and those that joined
+        # later (the former Bắc Ninh's, open from 2025-07-01; own random streams)
+        self._groups = [
+            [f for f in self.units if f.opened is None],
+            [f for f in self.units if f.opened is not None],
+        ]
+        if self.units != self._groups[0] + self._groups[1]:
+            raise AssertionError("the units that joined later must follow Bắc Giang's")
         self._payments: dict[int, dict[str, np.ndarray]] = {}
         self._claims: dict[int, dict[str, np.ndarray]] = {}
         dist, comm = load_geography()
@@ -374,37 +452,68 @@ class HealthWorld:
             self._payments[year] = self._generate_payments(year)
         return self._payments[year]
 
+    def _open_matrix(self, units: list[Facility], days: np.ndarray) -> np.ndarray:
+        """(units, days) bool: the unit is open (in the registry) on that day."""
+        opened = np.array(
+            [
+                np.datetime64(f"{f.opened[:4]}-{f.opened[4:6]}-{f.opened[6:]}")
+                if f.opened
+                else np.datetime64("0001-01-01")
+                for f in units
+            ],
+            dtype="datetime64[D]",
+        )
+        return days[None, :] >= opened[:, None]
+
     def _generate_payments(self, year: int) -> dict[str, np.ndarray]:
-        rng = np.random.default_rng([self.seed, year, 2])
+        # Bắc Giang's units on the calibrated stream; those that joined later on their own
+        streams = ([self.seed, year, 2], [self.seed, year, 12])
+        return _concat(
+            [
+                self._payments_group(year, units, np.random.default_rng(stream), k == 0)
+                for k, (units, stream) in enumerate(zip(self._groups, streams, strict=True))
+            ]
+        )
+
+    def _payments_group(
+        self, year: int, units: list[Facility], rng: np.random.Generator, calibrated: bool
+    ) -> dict[str, np.ndarray]:
         days = np.arange(np.datetime64(f"{year}-01-01"), np.datetime64(f"{year + 1}-01-01"))
-        nu, nd = len(self.units), len(days)
-        uw = np.array([f.payment_weight for f in self.units])
+        nu, nd = len(units), len(days)
+        uw = np.array([f.payment_weight for f in units])
         w = uw[:, None] * _day_weights(days)[None, :]
         # the centres that are not hospitals close on Sundays (their export is header-only)
         sunday = ((days.view("int64") - 4) % 7) == 6
-        other = np.array([f.type_code == "KHAC" for f in self.units])
+        other = np.array([f.type_code == "KHAC" for f in units], dtype=bool)
         w[np.ix_(other, sunday)] = 0.0
+        is_open = self._open_matrix(units, days)
+        if not is_open.all():
+            w = w * is_open  # a unit sends nothing before it joins
         fates = self._fates(rng, (nu, nd))
-        has = self._has_matrix(self.units, CASHLESS, days)
+        has = self._has_matrix(units, CASHLESS, days)
         eligible = has.any(axis=0)
-        prop = np.array([_CASHLESS_PROPENSITY.get(f.code, 1.0) for f in self.units])
+        prop = np.array([_CASHLESS_PROPENSITY.get(f.code, 1.0) for f in units])
         wcl = w * prop[:, None] * eligible
-        arrive = ~fates["missing"]
+        arrive = ~fates["missing"] & is_open
         window = (days >= CAL_FIRST) & (days <= CAL_LAST)
         cal = arrive & window[None, :]
         s = self.scale
-        # rates fitted to the calibration window of 2022, used for every other cell
+        # rates fitted to Bắc Giang's units in the calibration window of 2022, used for every
+        # other cell (and every group)
+        ref = self._groups[0]
+        ref_uw = np.array([f.payment_weight for f in ref])
+        ref_prop = np.array([_CASHLESS_PROPENSITY.get(f.code, 1.0) for f in ref])
         ref_days = np.arange(CAL_FIRST, CAL_LAST + 1)
-        ref_w = uw[:, None] * _day_weights(ref_days)[None, :]
-        ref_has = self._has_matrix(self.units, CASHLESS, ref_days).any(axis=0)
+        ref_w = ref_uw[:, None] * _day_weights(ref_days)[None, :]
+        ref_has = self._has_matrix(ref, CASHLESS, ref_days).any(axis=0)
         cash_rate = (CAL_TRANSACTIONS - CAL_CASHLESS) / ref_w.sum()
-        cl_rate = CAL_CASHLESS / (ref_w * prop[:, None] * ref_has).sum()
+        cl_rate = CAL_CASHLESS / (ref_w * ref_prop[:, None] * ref_has).sum()
         growth = {2021: 0.93, 2022: 1.0}.get(year, 1.06)
         cash_n = rng.poisson(w * cash_rate * s * growth)
         cl_n = rng.poisson(
             wcl * cl_rate * s * (0.4 if year < 2022 else 1.0 if year == 2022 else 2.5)
         )
-        if year == 2022:
+        if year == 2022 and calibrated:
             flat = np.flatnonzero(cal.ravel())
             cash_n.ravel()[flat] = allocate(
                 round((CAL_TRANSACTIONS - CAL_CASHLESS) * s), w.ravel()[flat]
@@ -440,7 +549,7 @@ class HealthWorld:
         pick = np.argmax(np.cumsum(avail, axis=1) > r[:, None], axis=1)
         method = np.where(cl_flag, pick + 1, 0).astype(np.int8)
         amount = np.maximum(1000, np.round(weight * 260_000)).astype(np.int64)
-        if year == 2022:
+        if year == 2022 and calibrated:
             in_cal = cal.ravel()[cells]
             for flag, total in (
                 (False, CAL_AMOUNT - CAL_CASHLESS_AMOUNT),
@@ -458,6 +567,7 @@ class HealthWorld:
             "purpose": purpose[order].astype(np.int8),
             "offsets": np.r_[0, np.cumsum(n.ravel())],
             **{k: v for k, v in fates.items()},
+            "open": is_open,
         }
 
     def payment_rows(self, unit: int, day: np.datetime64) -> list[tuple[str, ...]]:
@@ -501,16 +611,44 @@ class HealthWorld:
         return self._claims[year]
 
     def _generate_claims(self, year: int) -> dict[str, np.ndarray]:
-        rng = np.random.default_rng([self.seed, year, 3])
+        # Bắc Giang's senders on the calibrated stream; those that joined later on their own
+        streams = ([self.seed, year, 3], [self.seed, year, 13])
+        ref_weight = np.array([f.claim_weight for f in self._groups[0] if f.claim_weight > 0])
+        return _concat(
+            [
+                self._claims_group(
+                    year,
+                    [f for f in units if f.claim_weight > 0],
+                    np.random.default_rng(stream),
+                    None if k == 0 else ref_weight.sum(),
+                )
+                for k, (units, stream) in enumerate(zip(self._groups, streams, strict=True))
+            ]
+        )
+
+    def _claims_group(
+        self,
+        year: int,
+        senders: list[Facility],
+        rng: np.random.Generator,
+        ref_weight: float | None,
+    ) -> dict[str, np.ndarray]:
         days = np.arange(np.datetime64(f"{year}-01-01"), np.datetime64(f"{year + 1}-01-01"))
-        senders = self.claim_senders
         ns, nd = len(senders), len(days)
         sw = np.array([f.claim_weight for f in senders])
         w = sw[:, None] * _day_weights(days)[None, :]
+        is_open = self._open_matrix(senders, days)
+        if not is_open.all():
+            w = w * is_open  # a facility sends nothing before it joins
         fates = self._fates(rng, (ns, nd))
         per_day = 10_000 * self.claims_scale * self.scale
-        n = rng.poisson(w / sw.sum() * per_day * 1.4)
-        n[fates["missing"]] = 0
+        lam = w / sw.sum() * per_day * 1.4
+        if ref_weight is not None:
+            # a group that joined later: Bắc Giang's volume per unit of weight (about 10,000
+            # episodes a day for 1.8 million people)
+            lam = lam * (sw.sum() / ref_weight)
+        n = rng.poisson(lam)
+        n[fates["missing"] | ~is_open] = 0
         cells = np.repeat(np.arange(ns * nd), n.ravel())
         m = len(cells)
         s_of, d_of = np.divmod(cells, nd)
@@ -580,6 +718,7 @@ class HealthWorld:
         out["days"] = days
         out["offsets"] = np.r_[0, np.cumsum(n.ravel())]
         out.update(fates)
+        out["open"] = is_open
         return out
 
     def claim_records(self, sender: int, day: np.datetime64) -> list[dict[str, str | None]]:
@@ -591,6 +730,11 @@ class HealthWorld:
         lo, hi = int(y["offsets"][c]), int(y["offsets"][c + 1])
         ymd = _ymd(day)
         d130 = year >= 2023
+        # from the 2024 arrangement on, the communes (and districts) of the day
+        reformed = day >= REFORM_2024
+        if reformed:
+            names, district_names = _unit_names(day >= REFORM_2025)
+            province = "Bắc Ninh" if day >= REFORM_2025 else "Bắc Giang"
         rows = []
         for seq, i in enumerate(range(lo, hi), start=1):
             f = self.facilities[int(y["treated"][i])]
@@ -611,10 +755,24 @@ class HealthWorld:
             card_no = f"{int(y['card'][i]):010d}"
             group = ("HT", "GD", "TE", "HN", "CN", "DN")[int(y["card"][i]) % 6]
             card = f"{group}4{PROVINCE_CODE}{card_no}"
-            addr = (
-                f"Thôn {int(y['hamlet'][i])}, {self._commune_name.get(f.commune, '')}, "
-                f"{self._district_name.get(f.district, '')}, tỉnh Bắc Giang"
-            )
+            if reformed:  # the residence on the units of the day (the facility's location)
+                district, commune = f.location_on(day)
+                addr = ", ".join(
+                    part
+                    for part in (
+                        f"Thôn {int(y['hamlet'][i])}",
+                        names.get(commune, ""),
+                        district and district_names.get(district, ""),
+                        f"tỉnh {province}",
+                    )
+                    if part
+                )
+            else:
+                district, commune = f.district, f.commune
+                addr = (
+                    f"Thôn {int(y['hamlet'][i])}, {self._commune_name.get(f.commune, '')}, "
+                    f"{self._district_name.get(f.district, '')}, tỉnh Bắc Giang"
+                )
             t = int(y["total"][i])
             rec: dict[str, str | None] = {
                 "MA_LK": f"{f.code}{ymd[2:]}{seq:05d}",
@@ -643,8 +801,8 @@ class HealthWorld:
                     {
                         "SO_CCCD": citizen_id(female, birth, int(y["pid"][i]) % 1_000_000),
                         "MATINH_CU_TRU": PROVINCE_CODE,
-                        "MAHUYEN_CU_TRU": f.district,
-                        "MAXA_CU_TRU": f.commune,
+                        "MAHUYEN_CU_TRU": district,
+                        "MAXA_CU_TRU": commune,
                         "DIEN_THOAI": f"{PHONE_PREFIX[int(y['phone'][i]) % len(PHONE_PREFIX)]}"
                         f"{int(y['phone'][i]):07d}",
                         "MA_THE_BHYT": card,
@@ -712,8 +870,8 @@ class HealthWorld:
                 y = year_of(int(str(day)[:4]))
                 d = int((day - y["days"][0]).astype(int))
                 for u, f in enumerate(units):
-                    if y["missing"][u, d]:
-                        continue
+                    if y["missing"][u, d] or not y["open"][u, d]:
+                        continue  # never sent, or the unit had not joined yet
                     base = datetime.fromisoformat(str(day)) + timedelta(days=1)
                     if y["late"][u, d]:
                         arrival = base + timedelta(days=1, seconds=int(y["late_s"][u, d]))
@@ -759,6 +917,21 @@ _ICD = (
     "R50.9",
     "Z00.0",
 )
+
+
+@lru_cache(maxsize=2)
+def _unit_names(merged: bool) -> tuple[dict[str, str], dict[str, str]]:
+    """Commune names by code on the units of 2024-11-01..2025-06-30 (``merged`` False) or of
+    the new Bắc Ninh (True), and the district names before 2025-07-01."""
+    on = REFORM_2025_DATE if merged else REFORM_2024_DATE
+    names: dict[str, str] = {}
+    district_names: dict[str, str] = {}
+    for table in (bac_giang_table(), former_bac_ninh_table()):
+        for v in table.versions:
+            if v.valid_from <= on and (v.valid_to is None or on < v.valid_to):
+                names[v.code] = v.name_with_type
+        district_names.update(table.district_names)
+    return names, district_names
 
 
 def _esc(value: str) -> str:

@@ -18,6 +18,7 @@ final as (
         province_code,
         district_code,
         commune_code,
+        opened_on,
         -- commune level and up, below the hub hospitals: the remote-consultation network's spokes
         facility_type = 'commune_health_station' as is_telehealth_spoke,
         facility_type in ('provincial_hospital', 'district_health_centre') as is_hospital

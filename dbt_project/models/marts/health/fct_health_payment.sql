@@ -12,15 +12,22 @@ facilities as (
 
 ),
 
+-- where each facility lay on a day: a fact counts in the units of its own day
+locations as (
+
+    {{ health_facility_locations() }}
+
+),
+
 final as (
 
     select
         payments.transaction_id,
         payments.unit_code,
         facilities.facility_type as unit_type,
-        facilities.province_code,
-        facilities.district_code,
-        facilities.commune_code,
+        locations.province_code,
+        locations.district_code,
+        locations.commune_code,
         payments.transaction_at,
         payments.transaction_date,
         payments.amount_vnd,
@@ -32,6 +39,9 @@ final as (
     from payments
     left join facilities
         on payments.unit_code = facilities.facility_code
+    left join locations
+        on payments.unit_code = locations.facility_code
+        and {{ health_location_on('locations', 'payments.transaction_date') }}
 
 )
 

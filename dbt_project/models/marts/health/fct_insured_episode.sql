@@ -12,15 +12,22 @@ facilities as (
 
 ),
 
+-- where each facility lay on a day: a fact counts in the units of its own day
+locations as (
+
+    {{ health_facility_locations() }}
+
+),
+
 final as (
 
     select
         episodes.episode_key,
         episodes.facility_code,
         facilities.facility_type,
-        facilities.province_code,
-        facilities.district_code,
-        facilities.commune_code,
+        locations.province_code,
+        locations.district_code,
+        locations.commune_code,
         episodes.patient_pseudonym,
         episodes.care_type,
         episodes.main_diagnosis_code,
@@ -37,6 +44,9 @@ final as (
     from episodes
     left join facilities
         on episodes.facility_code = facilities.facility_code
+    left join locations
+        on episodes.facility_code = locations.facility_code
+        and {{ health_location_on('locations', 'episodes.discharge_date') }}
 
 )
 

@@ -42,6 +42,16 @@ renamed as (
         nullif(trim("MaHuyen"), '') as district_code,
         nullif(trim("MaXa"), '') as commune_code,
         coalesce("NangLuc", '[]'::jsonb) as capabilities,
+        to_date(nullif(trim("NgayHoatDong"), ''), 'YYYYMMDD') as opened_on,
+        -- where the facility lies over time; a snapshot without the list: its own codes, always
+        case
+            when jsonb_typeof("LichSuDiaBan") = 'array' and jsonb_array_length("LichSuDiaBan") > 0
+                then "LichSuDiaBan"
+            else jsonb_build_array(jsonb_build_object(
+                'MaTinh', "MaTinh", 'MaHuyen', "MaHuyen", 'MaXa', "MaXa",
+                'TuNgay', null, 'DenNgay', null
+            ))
+        end as locations,
         _interval_start as snapshot_interval_start,
         _loaded_at as loaded_at
 

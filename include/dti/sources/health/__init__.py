@@ -32,6 +32,8 @@ FACILITIES = SourceEntity(
             )
         ),
         SourceField("NangLuc", FieldKind.LIST),
+        SourceField("NgayHoatDong"),
+        SourceField("LichSuDiaBan", FieldKind.LIST),
     ),
     key=("MaCSKCB",),
     mode=EntityMode.SNAPSHOT,
