@@ -48,7 +48,7 @@ capabilities as (
 
 locations as (
 
-    {{ health_facility_locations() }}
+    select * from {{ ref('dim_health_facility_location') }}
 
 ),
 

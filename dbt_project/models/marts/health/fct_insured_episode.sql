@@ -15,7 +15,7 @@ facilities as (
 -- where each facility lay on a day: a fact counts in the units of its own day
 locations as (
 
-    {{ health_facility_locations() }}
+    select * from {{ ref('dim_health_facility_location') }}
 
 ),
 
