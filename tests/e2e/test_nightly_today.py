@@ -442,3 +442,41 @@ def test_the_former_bac_ninh_education_system_loads_as_an_instance(today_stack: 
     today = {a: d for g, a, d in values if g != "as_reported"}
     assert set(reported) == {"24", "27"} and set(today) == {"24"}, values
     assert today["24"] == reported["24"] + reported["27"]
+
+
+def test_police_cases_and_cameras_follow_the_units_of_their_date(today_stack: Stack):
+    # June 2025's cases come per district of the 2024 arrangement (sent on 2025-06-30); July
+    # 2025's as one record for the province (no districts); cameras connected from 2025-07-01,
+    # the former Bắc Ninh's among them, lie in communes of 2025 and carry no district
+    result = today_stack.dti("backfill", "--source", "police", "--from", "2025-06-29", "--to",
+                             "2025-07-31")  # fmt: skip
+    said = result.stdout + result.stderr
+    months = today_stack.query(
+        "select month_start, count(*), count(district_code), count(district_unit_key), "
+        "bool_or(district_code = '224'), bool_or(district_code = '221') "
+        "from marts.fct_camera_case_month where month_start in ('2025-06-01', '2025-07-01') "
+        "group by 1 order by 1"
+    )
+    assert [m[0].isoformat() for m in months] == ["2025-06-01", "2025-07-01"], (months, said)
+    june, july = months
+    assert june[1:] == (10, 10, 10, True, False), june
+    assert july[1:4] == (1, 0, 0), july
+    cameras = today_stack.query(
+        "select count(*), count(district_code), count(commune_unit_key), "
+        "count(*) filter (where commune_code in (select unit_code "
+        "from marts.dim_administrative_unit where valid_from = '2025-07-01')) "
+        "from marts.dim_camera where connected_date >= '2025-07-01'"
+    )[0]
+    assert cameras[0] > 0 and cameras[1] == 0 and cameras[2] == cameras[3] == cameras[0], cameras
+    # the merged province's cases and cameras in July, on today's units: the province only
+    values = today_stack.query(
+        "select indicator_code, area_level, value from marts.indicator_values "
+        "where indicator_code in ('CA_CAMERA_CASES', 'CA_CAMERAS_CONNECTED') "
+        "and period_type = 'month' and period_start = '2025-07-01' and breakdown = 'total' "
+        "and geography <> 'as_reported' and area_level in ('province', 'district')"
+    )
+    assert {(code, level) for code, level, _v in values} == {
+        ("CA_CAMERA_CASES", "province"),
+        ("CA_CAMERAS_CONNECTED", "province"),
+    }, values
+    assert all(v > 0 for _c, _l, v in values), values

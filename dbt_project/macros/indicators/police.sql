@@ -9,7 +9,10 @@
     day, a stock only when period_end is a loaded day (the cameras: on or before the registry
     snapshot's day). The VNeID target is the year's, so that rate is only given for periods
     inside one year. Cases are monthly: a period counts the months lying wholly inside it and is
-    given when it holds at least one loaded month. -#}
+    given when it holds at least one loaded month. Areas are as the source sent them: a camera
+    under the units of its connection day, a case month under its district; from 2025-07-01
+    there are no districts (cameras carry none, a case month is the province's), so those rows
+    count for the province (and a camera for its commune) only. -#}
 {% macro indicator_values__police(periods_sql) -%}
 with
 
@@ -121,6 +124,7 @@ camera_areas as (
     select 'commune' as area_level, commune_code as area_code, cameras.* from cameras
     union all
     select 'district', district_code, cameras.* from cameras
+    where district_code is not null  -- none from 2025-07-01: the districts were abolished
     union all
     select 'province', province_code, cameras.* from cameras
 
@@ -153,6 +157,7 @@ case_months as (
 case_areas as (
 
     select 'district' as area_level, district_code as area_code, case_months.* from case_months
+    where district_code is not null  -- from 2025-07 a month is the province's
     union all
     select 'province', province_code, case_months.* from case_months
 

@@ -6,11 +6,34 @@ cameras as (
 
 ),
 
+-- the commune as the source sent it: the units of the connection day (a camera connected
+-- from 2025-07-01 lies in a commune of the new province and has no district). The version is the
+-- code's first one not ended by the connection day: the one valid that day, or, for a camera
+-- connected before the reference's first versions (2020), the code's first version.
+resolved as (
+
+    select
+        cameras.*,
+        units.unit_key as commune_unit_key
+    from cameras
+    left join lateral (
+        select dim_units.unit_key
+        from {{ ref('dim_administrative_unit') }} as dim_units
+        where dim_units.unit_code = cameras.commune_code
+            and dim_units.unit_level = 'commune'
+            and (dim_units.valid_to is null or cameras.connected_date < dim_units.valid_to)
+        order by dim_units.valid_from
+        limit 1
+    ) as units on cameras.connected_date is not null
+
+),
+
 final as (
 
     select
         camera_id,
         commune_code,
+        commune_unit_key,
         district_code,
         '{{ var("dti_province_code") }}' as province_code,
         camera_type_code,
@@ -20,7 +43,7 @@ final as (
         is_connected_to_district_centre,
         snapshot_date
 
-    from cameras
+    from resolved
 
 )
 

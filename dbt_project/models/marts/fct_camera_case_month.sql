@@ -6,10 +6,27 @@ cases as (
 
 ),
 
+-- the district as the source sent it, resolved to the version valid in the month (the 2024
+-- arrangement changed districts: 221 until 2024-10, 224 from 2024-11); from 2025-07 the
+-- districts are abolished and a month is the province's (district_code null)
+resolved as (
+
+    select
+        cases.*,
+        units.unit_key as district_unit_key
+    from cases
+    left join {{ ref('dim_administrative_unit') }} as units
+        on cases.district_code = units.unit_code
+        and units.unit_level = 'district'
+        and {{ unit_valid_on('units', 'cases.month_start') }}
+
+),
+
 final as (
 
     select
         district_code,
+        district_unit_key,
         '{{ var("dti_province_code") }}' as province_code,
         month_start,
         month_end,
@@ -22,7 +39,7 @@ final as (
         other_cases,
         criminal_cases + traffic_accident_cases as camera_cases
 
-    from cases
+    from resolved
 
 )
 

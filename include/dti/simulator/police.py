@@ -11,10 +11,16 @@ The police never export personal records: everything here is an aggregate.
   and 2, VNeID accounts activated) and the source's own running totals. A day is sent the same
   evening (21:00-23:30 local); a few commune-days are *restated* later with ``LanSua`` 1 (or 2)
   and a later ``NgayCapNhat``: the restated version replaces the earlier one.
-* ``cameras`` (snapshot): the camera registry with connection dates.
+* ``cameras`` (snapshot): the camera registry with connection dates; each camera carries the
+  units of its connection day (from 2025-07-01 a commune of the new province, no district).
 * ``cases`` (incremental by ``NgayCapNhat``): per district and month the cases handled with camera
   footage (criminal, traffic accidents, other), sent on the month's last day (18:00-21:00 local),
-  some restated the next month.
+  some restated the next month; from 2025-07 (no districts) one record per month for the
+  province, ``MaHuyen`` empty.
+
+The years 2021-2023 are generated here; 2024-2026 (daily reports, registry, cameras, cases) by
+``police_recent`` from their own random streams, on the units valid on each day, appended after
+them so the calibrated years' records do not change.
 
 Calibration (seed 2022, scale 1.0; ../shared/reference/seed_figures.md), exact by construction:
 cumulative CCCD applications at 2022-06-30 1,434,557 of 1,460,272 citizens of CCCD age; 100,154
@@ -37,7 +43,7 @@ import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from .catalogue import allocate, load_geography, weighted_pick
-from .police_recent import build_recent
+from .police_recent import build_recent, build_recent_cameras_and_cases
 from .units import commune_table
 
 GENERATOR_VERSION = 1
@@ -143,7 +149,8 @@ class Restatement:
 
 
 class PoliceWorld:
-    """The police source's aggregates for 2021-2023, generated at construction (~0.2 s)."""
+    """The police source's aggregates, generated at construction (~0.6 s): the calibrated
+    2021-2023 here, 2024-2026 by ``police_recent``."""
 
     def __init__(self, seed: int = 2022, scale: float = 1.0) -> None:
         self.seed = seed
@@ -165,6 +172,15 @@ class PoliceWorld:
         self.recent, recent_registry = build_recent(self, self.units)
         self.registry += recent_registry
         self._recent_codes = [v.code for v in self.units.versions]
+        # cameras and cases of 2024-2026 (their own stream too), after the calibrated ones
+        recent_cameras, recent_cases = build_recent_cameras_and_cases(self, self.units)
+        self.cameras = self.cameras + recent_cameras
+        if recent_cases and recent_cases[0][0] < int(self.case_updated[-1]):
+            raise AssertionError("police simulator: recent cases must be sent after 2023's")
+        self.case_updated = np.concatenate(
+            [self.case_updated, np.array([t for t, _ in recent_cases], dtype=np.int64)]
+        )
+        self.cases = self.cases + [r for _, r in recent_cases]
 
     # --- helpers -------------------------------------------------------------------------------
 

@@ -16,6 +16,15 @@ opening balances on that day, so a code reused by a new commune on 2025-07-01 ha
 
 Trends: CCCD coverage saturates (few new applications), cards follow, VNeID keeps rolling out.
 Deterministic from its own random stream (``[seed, 6, 2024]``): the calibrated years do not move.
+
+Cameras and cases (``build_recent_cameras_and_cases``, stream ``[seed, 7, 2024]``) follow the same
+units: a camera connected in 2024-01 .. 2024-10 lies in a 2022 commune and district, in
+2024-11 .. 2025-06 in a commune and district of the 2024 arrangement (the districts come from the
+versions' ``parent_code``), from 2025-07-01 in one of the 99 communes with no district (the former
+Bắc Ninh's cameras join then, in Q3 2025). More cameras are connected each year, first where a
+commune has none. Cases are per district of the month until 2025-06, then one record per month
+for the province (``MaHuyen`` empty): the districts were abolished, and the key (``MaHuyen``,
+``Thang``) and the contract stay as they were.
 """
 
 from __future__ import annotations
@@ -271,3 +280,191 @@ def _fold_eve(eve: dict[int, dict[str, int]], units: CommuneTable, u: int) -> di
     """The totals, on the eve of the 2024 arrangement, of the communes an arranged unit holds."""
     members = np.flatnonzero(units.successor_2024 == u)
     return {k: sum(eve[int(m)][k] for m in members) for k in ("cccd", "received", "returned")}
+
+
+# --- cameras and cases of 2024-2026 -------------------------------------------------------------
+
+# New connections per period (the units valid in it): more each year, first to the communes
+# without a connected camera; the former Bắc Ninh's cameras join the merged province's
+# monitoring in 2025-07-01 .. 2025-09-30, in their new communes.
+CAMERAS_BY_PERIOD = (  # connected in [from, to): count
+    ("2024-01-01", "2024-11-01", 100),  # the 209 communes of 2022
+    ("2024-11-01", "2025-07-01", 70),  # the 192 of the 2024 arrangement
+    ("2025-07-01", "2026-01-01", 110),  # the merged province's 99
+    ("2026-01-01", "2027-01-01", 260),
+)
+BAC_NINH_CAMERAS = (("2025-07-01", "2025-10-01", 900),)
+CAMERAS_NOT_CONNECTED = 20  # installed in the merged province, awaiting their connection
+UNCOVERED_PREFERENCE = 4.0  # a commune without a connected camera is this much likelier
+# Cases handled with camera footage, per month: the province's steady volume (criminal, traffic
+# accidents, other), split among the districts of the month until 2025-06; twice from 2025-07.
+CASES_PER_MONTH = (20.0, 5.0, 15.0)
+CASES_MERGED_FACTOR = 2.0
+CASES_FIRST_MONTH = np.datetime64("2024-01")
+CASES_END_MONTH = np.datetime64("2027-01")  # exclusive
+# restated months (first report under-counted, the next month's restatement is final):
+# (month, index of the district among the month's districts; 0 from 2025-07: the province)
+CASES_RESTATED = (("2024-05", 3), ("2025-02", 6), ("2025-09", 0), ("2026-03", 0))
+
+
+def _fmt_day(d: np.datetime64) -> str:
+    return str(d.astype("datetime64[D]")).replace("-", "")
+
+
+def _fmt_ts(seconds: int) -> str:
+    return np.datetime64(int(seconds), "s").astype(object).strftime("%Y%m%d%H%M%S")
+
+
+def build_recent_cameras_and_cases(
+    world, units: CommuneTable
+) -> tuple[list[dict], list[tuple[int, dict]]]:
+    """The cameras connected in 2024-2026 and the cases of 2024-01 .. 2026-12, on the units
+    valid on their date, from their own random stream (``[seed, 7, 2024]``): the calibrated
+    years' records do not move. Cases come as (update time in local seconds, record), sorted."""
+    rng = np.random.default_rng([world.seed, 7, 2024])
+    return _cameras(world, units, rng), _cases(world, units, rng)
+
+
+def _unit_weights(world, units: CommuneTable) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per arrangement, its units (positions in ``units.versions``) and their weights."""
+    old_w = world.population_weight
+    n_old = len(world.commune_codes)
+    arranged = np.unique(units.successor_2024)
+    folded = np.zeros(len(units.versions))
+    np.add.at(folded, units.successor_2024, old_w)
+    merged_bg = np.zeros(len(units.versions))
+    np.add.at(merged_bg, units.successor_2025, old_w)
+    new = units.new_communes
+    return {
+        "old": (np.arange(n_old), old_w),
+        "arranged": (arranged, folded[arranged]),
+        "merged": (new, merged_bg[new] + units.bac_ninh_members * old_w.mean()),
+        "bac_ninh": (new, units.bac_ninh_members * old_w.mean()),
+    }
+
+
+def _arrangement(day: np.datetime64) -> str:
+    return "merged" if day >= REFORM_2025 else "arranged" if day >= REFORM_2024 else "old"
+
+
+def _cameras(world, units: CommuneTable, rng: np.random.Generator) -> list[dict]:
+    weights = _unit_weights(world, units)
+    position = {code: i for i, code in enumerate(world.commune_codes)}
+    # the units holding a connected camera, followed through the reorganisations
+    n_old = len(world.commune_codes)
+    covered = np.zeros(len(units.versions), dtype=bool)
+    covered[[position[c["MaXa"]] for c in world.cameras if c["NgayKetNoi"] is not None]] = True
+    seq: dict[str, int] = {}  # camera number per district (per commune from 2025-07-01)
+    for c in world.cameras:
+        prefix, number = c["MaCamera"].rsplit("-", 1)
+        seq[prefix] = max(seq.get(prefix, 0), int(number))
+    # a 2024 unit's successor in 2025 through its first 2022 commune (a camera is a point: it
+    # lies in one successor)
+    first_member = {
+        int(u): int(np.flatnonzero(units.successor_2024 == u)[0])
+        for u in np.unique(units.successor_2024)
+    }
+
+    def follow(state: str) -> None:
+        held = np.flatnonzero(covered)
+        if state == "arranged":
+            covered[units.successor_2024[held[held < n_old]]] = True
+            return
+        members = [u if u < n_old else first_member[int(u)] for u in held]
+        covered[units.successor_2025[members]] = True
+
+    rows: list[dict] = []
+
+    def place(state: str, lo: str, hi: str, count: int, kind: str = "new") -> None:
+        unit, w = weights["bac_ninh" if kind == "bac_ninh" else state]
+        n = world._n(count)
+        span = int((np.datetime64(hi) - np.datetime64(lo)).astype(np.int64))
+        offsets = np.sort(rng.integers(0, span, n))
+        for k in range(n):
+            p = w * np.where(covered[unit], 1.0, UNCOVERED_PREFERENCE)
+            u = int(unit[rng.choice(len(unit), p=p / p.sum())])
+            version = units.versions[u]
+            connected = kind != "not_connected"
+            if connected:
+                covered[u] = True
+            prefix = f"CAM-{version.parent_code or version.code}"
+            seq[prefix] = seq.get(prefix, 0) + 1
+            rows.append(
+                {
+                    "MaCamera": f"{prefix}-{seq[prefix]:04d}",
+                    "MaXa": version.code,
+                    "MaHuyen": version.parent_code,
+                    "LoaiCamera": str(rng.choice(["1", "2"], p=[0.55, 0.45])),
+                    "NgayKetNoi": _fmt_day(np.datetime64(lo) + int(offsets[k]))
+                    if connected
+                    else None,
+                    "KetNoiTrungTamHuyen": "1" if connected else "0",
+                }
+            )
+
+    state = "old"
+    for lo, hi, count in CAMERAS_BY_PERIOD:
+        new_state = _arrangement(np.datetime64(lo))
+        if new_state != state:
+            follow(new_state)
+            state = new_state
+        if lo == "2025-07-01":  # the former Bắc Ninh's cameras join the merged province's first
+            for bn_lo, bn_hi, bn_count in BAC_NINH_CAMERAS:
+                place(state, bn_lo, bn_hi, bn_count, "bac_ninh")
+        place(state, lo, hi, count)
+    # installed, not connected yet: in the units of today (the merged province's communes)
+    place("merged", "2026-12-31", "2027-01-01", CAMERAS_NOT_CONNECTED, "not_connected")
+    return sorted(rows, key=lambda r: r["MaCamera"])
+
+
+def _cases(world, units: CommuneTable, rng: np.random.Generator) -> list[tuple[int, dict]]:
+    months = np.arange(CASES_FIRST_MONTH, CASES_END_MONTH)
+    # the districts of each arrangement, from the commune versions' parents
+    old_districts = sorted({units.versions[i].parent_code for i in range(len(world.commune_codes))})
+    arranged_districts = sorted({units.versions[int(s)].parent_code for s in units.successor_2024})
+    all_districts = sorted(set(old_districts) | set(arranged_districts))
+    district_w = dict(zip(all_districts, rng.uniform(0.5, 1.5, len(all_districts)), strict=True))
+    records: list[list] = []  # district (None: the province), month, revision, sent, 3 counts
+    for m, month in enumerate(months):
+        first_day = month.astype("datetime64[D]")
+        state = _arrangement(first_day)
+        districts: list[str | None] = (
+            [None]
+            if state == "merged"
+            else (old_districts if state == "old" else arranged_districts)
+        )
+        if state == "merged":
+            rates = np.array([[CASES_MERGED_FACTOR * r for r in CASES_PER_MONTH]])
+        else:
+            w = np.array([district_w[d] for d in districts])
+            rates = np.outer(w / w.sum(), CASES_PER_MONTH)
+        counts = rng.poisson(rates)
+        month_end = (month + 1).astype("datetime64[D]") - 1
+        for k, district in enumerate(districts):
+            sent = int(month_end.astype("datetime64[s]").astype(np.int64)) + int(
+                rng.integers(18 * 3600, 21 * 3600)
+            )
+            records.append([district, m, 0, sent, *(int(x) for x in counts[k])])
+    for m_str, k in CASES_RESTATED:
+        m = int((np.datetime64(m_str) - months[0]).astype(np.int64))
+        final = [r for r in records if r[1] == m][k]
+        first_sent = final[3]
+        final[2] = 1
+        final[3] = first_sent + int(rng.integers(5, 12)) * 86_400
+        records.append([final[0], m, 0, first_sent, max(final[4] - 1, 0), final[5], final[6] + 1])
+    records.sort(key=lambda r: (r[3], r[0] or "", r[1], r[2]))
+    return [
+        (
+            r[3],
+            {
+                "MaHuyen": r[0],
+                "Thang": str(months[r[1]]).replace("-", ""),
+                "LanSua": str(r[2]),
+                "NgayCapNhat": _fmt_ts(r[3]),
+                "SoVuHinhSu": str(r[4]),
+                "SoVuTaiNanGiaoThong": str(r[5]),
+                "SoVuKhac": str(r[6]),
+            },
+        )
+        for r in records
+    ]
