@@ -29,6 +29,7 @@ STARS: dict[str, tuple[str, ...]] = {
         "fct_insured_episode",
         "dim_health_facility",
         "dim_health_facility_capability",
+        "dim_health_facility_location",
     ),
     "Education": ("fct_school_month", "dim_school"),
     "Police": ("fct_citizen_id_daily", "fct_camera_case_month", "dim_camera"),

@@ -94,6 +94,7 @@ def test_models_land_in_their_schemas_and_are_documented(manifest: tuple[dict, d
         "stg_health__claims": ("staging", "incremental"),
         "dim_health_facility": ("marts", "table"),
         "dim_health_facility_capability": ("marts", "table"),
+        "dim_health_facility_location": ("marts", "table"),
         "fct_health_payment": ("marts", "table"),
         "fct_insured_episode": ("marts", "table"),
         "service_index": ("marts", "table"),
