@@ -199,7 +199,8 @@ def _land_intervals(
     def args(i) -> tuple:
         return settings, source, entity, i.start.isoformat(), i.end.isoformat()
 
-    if workers <= 1 or len(intervals) <= 1:
+    if workers <= 1 or len(intervals) <= 1 or multiprocessing.current_process().daemon:
+        # a daemonic process (a Celery prefork worker's child) cannot start workers: in-process
         yield from steps(_land_interval(*args(i)) for i in intervals)
         return
     pool = _pool(workers)
