@@ -43,7 +43,7 @@ import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from .catalogue import allocate, load_geography, weighted_pick
-from .police_recent import build_recent, build_recent_cameras_and_cases
+from .police_recent import build_recent, build_recent_cameras_and_cases, case_record
 from .units import commune_table
 
 GENERATOR_VERSION = 1
@@ -535,18 +535,7 @@ class PoliceWorld:
             )
         records.sort(key=lambda r: (r[3], r[0], r[1], r[2]))
         self.case_updated = np.array([r[3] for r in records], dtype=np.int64)
-        self.cases = [
-            {
-                "MaHuyen": r[0],
-                "Thang": str(months[r[1]]).replace("-", ""),
-                "LanSua": str(r[2]),
-                "NgayCapNhat": _fmt_ts(r[3]),
-                "SoVuHinhSu": str(r[4]),
-                "SoVuTaiNanGiaoThong": str(r[5]),
-                "SoVuKhac": str(r[6]),
-            }
-            for r in records
-        ]
+        self.cases = [case_record(r, months) for r in records]
 
     def case_page(
         self, t_from: int, t_to: int, page: int, page_size: int

@@ -453,18 +453,18 @@ def _cases(world, units: CommuneTable, rng: np.random.Generator) -> list[tuple[i
         final[3] = first_sent + int(rng.integers(5, 12)) * 86_400
         records.append([final[0], m, 0, first_sent, max(final[4] - 1, 0), final[5], final[6] + 1])
     records.sort(key=lambda r: (r[3], r[0] or "", r[1], r[2]))
-    return [
-        (
-            r[3],
-            {
-                "MaHuyen": r[0],
-                "Thang": str(months[r[1]]).replace("-", ""),
-                "LanSua": str(r[2]),
-                "NgayCapNhat": _fmt_ts(r[3]),
-                "SoVuHinhSu": str(r[4]),
-                "SoVuTaiNanGiaoThong": str(r[5]),
-                "SoVuKhac": str(r[6]),
-            },
-        )
-        for r in records
-    ]
+    return [(r[3], case_record(r, months)) for r in records]
+
+
+def case_record(r: list, months: np.ndarray) -> dict[str, str | None]:
+    """A cases record as sent from ``[district, month index, LanSua, sent at (s), criminal,
+    traffic accidents, other]``."""
+    return {
+        "MaHuyen": r[0],
+        "Thang": str(months[r[1]]).replace("-", ""),
+        "LanSua": str(r[2]),
+        "NgayCapNhat": _fmt_ts(r[3]),
+        "SoVuHinhSu": str(r[4]),
+        "SoVuTaiNanGiaoThong": str(r[5]),
+        "SoVuKhac": str(r[6]),
+    }
