@@ -8,6 +8,7 @@ import os
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import numpy as np
@@ -15,7 +16,7 @@ import pytest
 
 from dti.config import LOCAL_TZ
 from dti.simulator.catalogue import load_geography
-from dti.simulator.health import CASHLESS, HealthWorld, deliver
+from dti.simulator.health import CASHLESS, HealthWorld, deliver, deliver_former_bac_ninh
 from dti.simulator.health_recent import bac_giang_table, former_bac_ninh_table
 from dti.sources.health.claims import parse_claims
 from dti.sources.health.payments import parse_payments
@@ -136,6 +137,9 @@ def test_registry_over_http(base_url: str):
         body["items"][0]
     )
     assert httpx.get(f"{base_url}/health/api/v1/facilities").status_code == 401
+    # the former Bắc Ninh's own registry, a second instance of the source
+    legacy = httpx.get(f"{base_url}/legacy/27/health/api/v1/facilities", headers=AUTH).json()
+    assert legacy["total"] == 20 + 126 and legacy["items"][0]["MaTinh"] == "27"
 
 
 # --- after the reforms: the registry on today's units, the former Bắc Ninh from 2025-07-01 -----
@@ -220,7 +224,7 @@ def test_expected_units_follow_the_merger(hworld: HealthWorld):
     from dti.records import Interval
     from dti.sources.health.units import claim_units, payment_units
 
-    settings = None  # the lists do not depend on the settings
+    settings = SimpleNamespace(province_code="24")  # the configured province's system
     for period in (Interval.day("2022-03-01"), date(2022, 3, 1), Interval.day("2025-06-30")):
         assert not any(u.startswith("27") for u in payment_units(settings, period))
         assert not any(u.startswith("27") for u in claim_units(settings, period))
@@ -237,3 +241,50 @@ def test_expected_units_follow_the_merger(hworld: HealthWorld):
     # every unit that sends files is in the registry the reference sets come from
     registry = {r["MaCSKCB"] for r in hworld.facility_records()}
     assert set(payment_units(settings)) | set(claim_units(settings)) <= registry
+
+
+# --- the former Bắc Ninh's own system before the merger (a second instance of the source) ----
+
+
+def test_the_former_bac_ninh_system_has_its_units_until_the_merger(tmp_path: Path):
+    """Its registry lists the same facilities as the merged province's from 2025-07-01, open
+    since the records begin, on its own units (province 27) until 2025-06-30; its files stop
+    with its last day; the warehouse expects its 20 units every day of it."""
+    from dti.records import Interval
+    from dti.sources.health.units import claim_units, payment_units
+
+    legacy, merged = HealthWorld(legacy=True), HealthWorld()
+    records = legacy.facility_records()
+    assert len(records) == 20 + 126 and {r["MaTinh"] for r in records} == {"27"}
+    joined = {r["MaCSKCB"]: r for r in merged.facility_records() if r["MaCSKCB"] >= "27"}
+    assert set(joined) == {r["MaCSKCB"] for r in records}
+    communes_2022 = {c["code"]: c for c in load_geography("27")[1]}
+    for r in records:
+        history, later = r["LichSuDiaBan"], joined[r["MaCSKCB"]]
+        assert r["NgayHoatDong"] is None and r["NangLuc"] == later["NangLuc"]
+        assert history[0]["TuNgay"] is None and history[0]["MaXa"] in communes_2022
+        assert all(h["MaHuyen"] is not None and h["MaTinh"] == "27" for h in history)
+        # its last location ends the day the merged province's registry lists it from
+        assert history[-1]["DenNgay"] == later["LichSuDiaBan"][0]["TuNgay"] == "20250701"
+    # payments and claims until 2025-06-30 on the units of the day, nothing after
+    last, after = _at("2025-06-30"), _at("2025-07-01")
+    paid = sum(len(legacy.payment_rows(u, last)) for u in range(len(legacy.units)))
+    assert paid > 1000 and not any(legacy.payment_rows(u, after) for u in range(len(legacy.units)))
+    claims = legacy.claim_records(0, _at("2024-03-01"))
+    assert claims and all(c["MATINH_CU_TRU"] == "27" and "Bắc Ninh" in c["DIA_CHI"] for c in claims)
+    assert all(c["MAXA_CU_TRU"] in communes_2022 for c in claims)
+    written = deliver_former_bac_ninh(tmp_path, date(2025, 6, 30), date(2025, 7, 10))
+    folders = {p.parent.relative_to(tmp_path).as_posix() for p in written}
+    assert folders == {"legacy/27/health/payments", "legacy/27/health/claims"}
+    assert {p.name.split("_")[1][:8] for p in written} <= {
+        "20250627",
+        "20250628",
+        "20250629",
+        "20250630",
+    }
+    assert not deliver_former_bac_ninh(tmp_path, date(2025, 7, 5), date(2025, 7, 31))
+    # the warehouse's completeness lists of that system: its own units, on every day
+    settings = SimpleNamespace(province_code="27")
+    for period in (Interval.day("2022-03-01"), Interval.day("2025-06-30")):
+        assert payment_units(settings, period) == [f.code for f in legacy.units]
+        assert claim_units(settings, period) == [f.code for f in legacy.claim_senders]

@@ -49,6 +49,10 @@ from fastapi.responses import Response
 
 from .catalogue import PROVINCE_CODE, allocate, load_geography
 from .health_recent import (
+    FORMER_BAC_NINH,
+    LEGACY_INBOX,
+    LEGACY_LAST,
+    LEGACY_PREFIX,
     REFORM_2024_DATE,
     Location,
     bac_giang_table,
@@ -175,6 +179,8 @@ class Facility:
     opened: str | None = None  # YYYYMMDD; None: open before the records begin
     # (TuNgay, DenNgay, MaHuyen, MaXa) over time (health_recent.locations_of); () = static
     locations: tuple[Location, ...] = ()
+    province: str = PROVINCE_CODE  # the province code of the system's records (MaTinh)
+    closed: str | None = None  # YYYYMMDD, the first day it no longer sends (its system retired)
 
     def record(self) -> dict[str, Any]:
         """The registry row served today: today's commune (no district since 2025-07-01) and
@@ -186,7 +192,7 @@ class Facility:
             "LoaiCSKCB": self.type_code,
             "TrucThuocSo": "1" if self.under_department else "0",
             "MaDonViCha": self.parent,
-            "MaTinh": PROVINCE_CODE,
+            "MaTinh": self.province,
             "MaHuyen": district,
             "MaXa": commune,
             "NangLuc": [
@@ -194,7 +200,7 @@ class Facility:
             ],
             "NgayHoatDong": self.opened,
             "LichSuDiaBan": [
-                {"MaTinh": PROVINCE_CODE, "MaHuyen": d, "MaXa": x, "TuNgay": lo, "DenNgay": hi}
+                {"MaTinh": self.province, "MaHuyen": d, "MaXa": x, "TuNgay": lo, "DenNgay": hi}
                 for lo, hi, d, x in self.locations
             ],
         }
@@ -212,7 +218,10 @@ class Facility:
         return self.district, self.commune
 
     def is_open(self, day: np.datetime64) -> bool:
-        return self.opened is None or self.opened <= _ymd(day)
+        d = _ymd(day)
+        return (self.opened is None or self.opened <= d) and (
+            self.closed is None or d < self.closed
+        )
 
     def has(self, capability: str, day: np.datetime64) -> bool:
         d = str(day).replace("-", "")
@@ -385,29 +394,51 @@ def _concat(groups: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
 
 
 class HealthWorld:
-    """The simulated health sector of one seed and scale (years generated on first use)."""
+    """The simulated health sector of one seed and scale (years generated on first use): the
+    province's system, or (``legacy``) the former Bắc Ninh's own system before the merger."""
 
     def __init__(
-        self, seed: int = 2022, scale: float = 1.0, claims_scale: float = CLAIMS_SCALE
+        self,
+        seed: int = 2022,
+        scale: float = 1.0,
+        claims_scale: float = CLAIMS_SCALE,
+        *,
+        legacy: bool = False,
     ) -> None:
         self.seed, self.scale, self.claims_scale = seed, scale, claims_scale
-        self.facilities = build_facilities(seed)
+        self.legacy = legacy
+        facilities = build_facilities(seed)
+        # the rates of every group are fitted to Bắc Giang's units (the calibrated group)
+        self._reference = [
+            f for f in facilities if f.under_department and f.code.startswith(PROVINCE_CODE)
+        ]
+        if legacy:
+            facilities = build_former_bac_ninh(seed, Facility, legacy=True)
+        self.facilities = facilities
         self.by_code = {f.code: f for f in self.facilities}
         self.units = [f for f in self.facilities if f.under_department]
         self.claim_senders = [f for f in self.units if f.claim_weight > 0]
-        # Bắc Giang's units (the calibrated group, first in every list) and those that joined
-        # later (the former Bắc Ninh's, open from 2025-07-01; own random streams)
+        # Bắc Giang's units (the calibrated group, first in every list) and the former Bắc
+        # Ninh's (own random streams): those that joined on 2025-07-01 or, in its own system,
+        # those it had until then; a group may be empty
         self._groups = [
-            [f for f in self.units if f.opened is None],
-            [f for f in self.units if f.opened is not None],
+            [f for f in self.units if f.code.startswith(PROVINCE_CODE)],
+            [f for f in self.units if not f.code.startswith(PROVINCE_CODE)],
         ]
         if self.units != self._groups[0] + self._groups[1]:
-            raise AssertionError("the units that joined later must follow Bắc Giang's")
+            raise AssertionError("the former Bắc Ninh's units must follow Bắc Giang's")
         self._payments: dict[int, dict[str, np.ndarray]] = {}
         self._claims: dict[int, dict[str, np.ndarray]] = {}
-        dist, comm = load_geography()
-        self._commune_name = {c["code"]: c["name_with_type"] for c in comm}
-        self._district_name = {d["code"]: d["name_with_type"] for d in dist}
+        self._commune_name, self._district_name = {}, {}
+        for province in (PROVINCE_CODE, FORMER_BAC_NINH):
+            dist, comm = load_geography(province)
+            self._commune_name.update({c["code"]: c["name_with_type"] for c in comm})
+            self._district_name.update({d["code"]: d["name_with_type"] for d in dist})
+
+    def _streams(self, year: int, calibrated: int, joined: int) -> tuple[list[int], list[int]]:
+        """The random streams of the two groups' year (the former Bắc Ninh's own system has
+        its own)."""
+        return [self.seed, year, calibrated], [self.seed, year, joined + (10 if self.legacy else 0)]
 
     def facility_records(self) -> list[dict[str, Any]]:
         return [f.record() for f in self.facilities]
@@ -454,24 +485,22 @@ class HealthWorld:
 
     def _open_matrix(self, units: list[Facility], days: np.ndarray) -> np.ndarray:
         """(units, days) bool: the unit is open (in the registry) on that day."""
-        opened = np.array(
-            [
-                np.datetime64(f"{f.opened[:4]}-{f.opened[4:6]}-{f.opened[6:]}")
-                if f.opened
-                else np.datetime64("0001-01-01")
-                for f in units
-            ],
-            dtype="datetime64[D]",
-        )
-        return days[None, :] >= opened[:, None]
+
+        def day(ymd: str | None, default: str) -> np.datetime64:
+            return np.datetime64(f"{ymd[:4]}-{ymd[4:6]}-{ymd[6:]}" if ymd else default)
+
+        opened = np.array([day(f.opened, "0001-01-01") for f in units], dtype="datetime64[D]")
+        closed = np.array([day(f.closed, "9999-01-01") for f in units], dtype="datetime64[D]")
+        return (days[None, :] >= opened[:, None]) & (days[None, :] < closed[:, None])
 
     def _generate_payments(self, year: int) -> dict[str, np.ndarray]:
-        # Bắc Giang's units on the calibrated stream; those that joined later on their own
-        streams = ([self.seed, year, 2], [self.seed, year, 12])
+        # Bắc Giang's units on the calibrated stream; the former Bắc Ninh's on their own
+        streams = self._streams(year, 2, 12)
         return _concat(
             [
                 self._payments_group(year, units, np.random.default_rng(stream), k == 0)
                 for k, (units, stream) in enumerate(zip(self._groups, streams, strict=True))
+                if units
             ]
         )
 
@@ -500,7 +529,7 @@ class HealthWorld:
         s = self.scale
         # rates fitted to Bắc Giang's units in the calibration window of 2022, used for every
         # other cell (and every group)
-        ref = self._groups[0]
+        ref = self._reference
         ref_uw = np.array([f.payment_weight for f in ref])
         ref_prop = np.array([_CASHLESS_PROPENSITY.get(f.code, 1.0) for f in ref])
         ref_days = np.arange(CAL_FIRST, CAL_LAST + 1)
@@ -611,9 +640,9 @@ class HealthWorld:
         return self._claims[year]
 
     def _generate_claims(self, year: int) -> dict[str, np.ndarray]:
-        # Bắc Giang's senders on the calibrated stream; those that joined later on their own
-        streams = ([self.seed, year, 3], [self.seed, year, 13])
-        ref_weight = np.array([f.claim_weight for f in self._groups[0] if f.claim_weight > 0])
+        # Bắc Giang's senders on the calibrated stream; the former Bắc Ninh's on their own
+        streams = self._streams(year, 3, 13)
+        ref_weight = np.array([f.claim_weight for f in self._reference if f.claim_weight > 0])
         return _concat(
             [
                 self._claims_group(
@@ -623,6 +652,7 @@ class HealthWorld:
                     None if k == 0 else ref_weight.sum(),
                 )
                 for k, (units, stream) in enumerate(zip(self._groups, streams, strict=True))
+                if any(f.claim_weight > 0 for f in units)
             ]
         )
 
@@ -734,7 +764,6 @@ class HealthWorld:
         reformed = day >= REFORM_2024
         if reformed:
             names, district_names = _unit_names(day >= REFORM_2025)
-            province = "Bắc Ninh" if day >= REFORM_2025 else "Bắc Giang"
         rows = []
         for seq, i in enumerate(range(lo, hi), start=1):
             f = self.facilities[int(y["treated"][i])]
@@ -754,7 +783,12 @@ class HealthWorld:
             ttoan_s = min(out_s + 900, 86_340)
             card_no = f"{int(y['card'][i]):010d}"
             group = ("HT", "GD", "TE", "HN", "CN", "DN")[int(y["card"][i]) % 6]
-            card = f"{group}4{PROVINCE_CODE}{card_no}"
+            card = f"{group}4{f.province}{card_no}"
+            # the province of the residence: the facility's system's (the new Bắc Ninh's from
+            # the merger)
+            province = (
+                "Bắc Ninh" if f.province == FORMER_BAC_NINH or day >= REFORM_2025 else "Bắc Giang"
+            )
             if reformed:  # the residence on the units of the day (the facility's location)
                 district, commune = f.location_on(day)
                 addr = ", ".join(
@@ -768,10 +802,10 @@ class HealthWorld:
                     if part
                 )
             else:
-                district, commune = f.district, f.commune
+                district, commune = f.location_on(day)
                 addr = (
-                    f"Thôn {int(y['hamlet'][i])}, {self._commune_name.get(f.commune, '')}, "
-                    f"{self._district_name.get(f.district, '')}, tỉnh Bắc Giang"
+                    f"Thôn {int(y['hamlet'][i])}, {self._commune_name.get(commune, '')}, "
+                    f"{self._district_name.get(district, '')}, tỉnh {province}"
                 )
             t = int(y["total"][i])
             rec: dict[str, str | None] = {
@@ -800,7 +834,7 @@ class HealthWorld:
                 rec.update(
                     {
                         "SO_CCCD": citizen_id(female, birth, int(y["pid"][i]) % 1_000_000),
-                        "MATINH_CU_TRU": PROVINCE_CODE,
+                        "MATINH_CU_TRU": f.province,
                         "MAHUYEN_CU_TRU": district,
                         "MAXA_CU_TRU": commune,
                         "DIEN_THOAI": f"{PHONE_PREFIX[int(y['phone'][i]) % len(PHONE_PREFIX)]}"
@@ -938,9 +972,9 @@ def _esc(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-@lru_cache(maxsize=2)
-def _world(seed: int, scale: float) -> HealthWorld:
-    return HealthWorld(seed=seed, scale=scale)
+@lru_cache(maxsize=4)
+def _world(seed: int, scale: float, legacy: bool = False) -> HealthWorld:
+    return HealthWorld(seed=seed, scale=scale, legacy=legacy)
 
 
 def deliver(
@@ -953,10 +987,27 @@ def deliver(
     wall time). Files already delivered (listed in ``inbox_dir/.delivered/health.json``) are not
     written again, even if the pipeline archived them meanwhile.
     """
+    return _deliver(_world(seed, scale), SOURCE, Path(inbox_dir), first, last)
+
+
+def deliver_former_bac_ninh(
+    inbox_dir: Path, first: date, last: date, *, seed: int = 2022, scale: float = 1.0
+) -> list[Path]:
+    """The former Bắc Ninh's own health files before the 2025 merger (its units' cashier
+    exports and claim files until 2025-06-30), the same way, into
+    ``inbox_dir/legacy/27/health/<entity>/``: a second instance of the source."""
+    last = min(last, LEGACY_LAST + timedelta(days=3))  # the last files arrive after the day
+    if last < first:
+        return []
+    return _deliver(_world(seed, scale, legacy=True), LEGACY_INBOX, Path(inbox_dir), first, last)
+
+
+def _deliver(
+    world: HealthWorld, folder_name: str, inbox_dir: Path, first: date, last: date
+) -> list[Path]:
     from dti.config import LOCAL_TZ  # the simulator shares the project's notion of local time
 
-    world = _world(seed, scale)
-    log_path = Path(inbox_dir) / ".delivered" / f"{SOURCE}.json"
+    log_path = inbox_dir / ".delivered" / f"{folder_name.replace('/', '-')}.json"
     done: set[str] = set()
     if log_path.is_file():
         done = set(json.loads(log_path.read_text("utf-8")))
@@ -965,7 +1016,7 @@ def deliver(
         key = f"{pf.entity}/{pf.name}"
         if key in done:
             continue
-        folder = Path(inbox_dir) / SOURCE / pf.entity
+        folder = inbox_dir / folder_name / pf.entity
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / pf.name
         tmp = path.with_name(f".{pf.name}.part")
@@ -982,7 +1033,7 @@ def deliver(
         len(written),
         first,
         last,
-        inbox_dir,
+        inbox_dir / folder_name,
     )
     return written
 
@@ -993,15 +1044,21 @@ _PageSize = Annotated[int, Query(ge=1, le=5000)]
 
 def router(ctx: Any) -> APIRouter:
     """``GET /health/api/v1/facilities?page=&page_size=``: the registry, paged like the portal
-    (``ctx`` is the app's :class:`dti.simulator.app.SimContext`)."""
-    world = _world(ctx.seed, ctx.scale)
-    records = world.facility_records()
+    (``ctx`` is the app's :class:`dti.simulator.app.SimContext`), and the former Bắc Ninh's own
+    registry below ``/legacy/27`` (a second instance of the source)."""
     api = APIRouter()
 
-    @api.get("/health/api/v1/facilities", dependencies=[Depends(ctx.auth)])
-    def facilities(request: Request, page: _Page = 1, page_size: _PageSize = 1000) -> Response:
-        return ctx.serve_page(
-            request, page, page_size, lambda: ctx.snapshot(records, page, page_size)
+    def registry(prefix: str, records: list[dict[str, Any]]) -> None:
+        @api.get(
+            f"{prefix}/health/api/v1/facilities",
+            dependencies=[Depends(ctx.auth)],
+            name=f"{prefix}health_facilities",
         )
+        def facilities(request: Request, page: _Page = 1, page_size: _PageSize = 1000) -> Response:
+            return ctx.serve_page(
+                request, page, page_size, lambda: ctx.snapshot(records, page, page_size)
+            )
 
+    registry("", _world(ctx.seed, ctx.scale).facility_records())
+    registry(LEGACY_PREFIX, _world(ctx.seed, ctx.scale, legacy=True).facility_records())
     return api

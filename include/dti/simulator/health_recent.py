@@ -13,7 +13,10 @@ Ninh's facilities that join the merged province's health system on 2025-07-01.
   the dates they had in their own system. Deterministic from their own random stream
   (``[seed, 7, 27]``): Bắc Giang's facilities do not move.
 
-The former Bắc Ninh's own health system before 2025-07-01 is not simulated.
+The former Bắc Ninh's own health system before 2025-07-01 (``legacy``): the same facilities,
+codes and capabilities, open since the records begin, on the former Bắc Ninh's units (province
+27: its 2022 communes and districts, then those of its 2024 arrangement) until 2025-06-30, its
+last day. The warehouse loads it as an instance of the health source (docs/sources.md).
 """
 
 from __future__ import annotations
@@ -30,6 +33,11 @@ REFORM_2024_DATE = date(2024, 11, 1)
 FORMER_BAC_NINH = "27"
 MERGED_ON = REFORM_2025_DATE
 MERGED_ON_YMD = MERGED_ON.strftime("%Y%m%d")
+# the former Bắc Ninh's own system: its registry below the simulator's /legacy/27, its files in
+# the inbox's legacy/27/health (an instance's url: and inbox: in the sources file), its last day
+LEGACY_PREFIX = "/legacy/27"
+LEGACY_INBOX = "legacy/27/health"
+LEGACY_LAST = date(2025, 6, 30)
 
 # (code, type, name, payment weight, claim weight): about Bắc Giang's volume (1.4 million people
 # against 1.9 million, denser towns), so the merged province has about twice the files' volume
@@ -93,14 +101,43 @@ def former_bac_ninh_table() -> CommuneTable:
     return commune_table(tuple(c["code"] for c in comm))
 
 
-def build_former_bac_ninh(seed: int, facility) -> list:  # noqa: ANN001
-    """The former Bắc Ninh's facilities (``facility``: the ``health.Facility`` class)."""
+def legacy_locations_of(table: CommuneTable, k: int) -> tuple[Location, ...]:
+    """Where a facility of the former Bắc Ninh lay in its own system: the locations of
+    :func:`locations_of` before the merger, the last one ended by it."""
+    out = [list(loc) for loc in locations_of(table, k) if loc[0] is None or loc[0] < MERGED_ON_YMD]
+    out[-1][1] = MERGED_ON_YMD
+    return tuple(tuple(location) for location in out)
+
+
+def build_former_bac_ninh(seed: int, facility, legacy: bool = False) -> list:  # noqa: ANN001
+    """The former Bắc Ninh's facilities (``facility``: the ``health.Facility`` class): in the
+    merged province's registry from 2025-07-01, or (``legacy``) in the former Bắc Ninh's own
+    system, open since the records begin and closed by the merger. The same codes, names and
+    capabilities either way (the random draws do not depend on ``legacy``)."""
     rng = np.random.default_rng([seed, 7, 27])
     dist, comm = load_geography(FORMER_BAC_NINH)
     table = former_bac_ninh_table()
     index = {c["code"]: k for k, c in enumerate(comm)}
 
     def make(code, name, typ, under, parent, pw, cw, caps, k):  # noqa: ANN001, ANN202
+        if legacy:  # its own system: the old units, province 27, until the merger
+            locations = legacy_locations_of(table, k)
+            return facility(
+                code,
+                name,
+                typ,
+                under,
+                parent,
+                comm[k]["parent_code"],
+                comm[k]["code"],
+                pw,
+                cw,
+                tuple(caps),
+                None,
+                locations,
+                province=FORMER_BAC_NINH,
+                closed=MERGED_ON_YMD,
+            )
         # on the 2025 commune its 2022 commune became, no district, from the merger on
         commune = table.versions[int(table.successor_2025[k])].code
         locations = ((MERGED_ON_YMD, None, None, commune),)

@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 # inbox folder (a source's name, or a second instance's folder) -> "module:function"
 DELIVERERS: dict[str, str] = {
     "health": "dti.simulator.health:deliver",
+    # the former Bắc Ninh's own health system before the 2025 merger (docs/sources.md)
+    "legacy/27/health": "dti.simulator.health:deliver_former_bac_ninh",
     "education": "dti.simulator.education:deliver",
     # the former Bắc Ninh's own education system before the 2025 merger (docs/sources.md)
     "legacy/27/education": "dti.simulator.education:deliver_former_bac_ninh",

@@ -5,6 +5,8 @@ completeness check runs before the day's registry snapshot may have landed. Code
 insurance facility codes (MaCSKCB) of the units under the Department of Health: Bắc Giang's
 ``24xxx`` and, from 2025-07-01 (the merged province), the former Bắc Ninh's ``27xxx``
 (``NgayHoatDong`` 2025-07-01 in the registry). A day before they joined does not expect them.
+The former Bắc Ninh's own system before the merger (an instance with ``province: "27"`` in the
+sources file) expects its own units every day it exists.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
     from dti.config import Settings
     from dti.records import Interval
 
+FORMER_BAC_NINH = "27"
 MERGED_ON = date(2025, 7, 1)
 """The former Bắc Ninh's units join the health system of the new Bắc Ninh (province 24)."""
 
@@ -47,9 +50,13 @@ def payment_units(
     settings: Settings, period: Interval | date | datetime | None = None
 ) -> list[str]:
     """The units that send a cashier export each day of ``period`` (a day, or None: today)."""
+    if settings.province_code == FORMER_BAC_NINH:
+        return list(_PAYMENT_UNITS_27)
     return list(_PAYMENT_UNITS + (_PAYMENT_UNITS_27 if _joined(period) else ()))
 
 
 def claim_units(settings: Settings, period: Interval | date | datetime | None = None) -> list[str]:
     """The facilities that send a claim file each day of ``period`` (a day, or None: today)."""
+    if settings.province_code == FORMER_BAC_NINH:
+        return list(_CLAIM_UNITS_27)
     return list(_CLAIM_UNITS + (_CLAIM_UNITS_27 if _joined(period) else ()))
