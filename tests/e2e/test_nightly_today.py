@@ -20,6 +20,8 @@ from dti.config import LOCAL_TZ
 
 from .conftest import DTI, ROOT, Stack, _free_port, running_stack
 
+MERGED = date(2025, 7, 1)  # the new Bắc Ninh
+
 pytestmark = pytest.mark.slow
 
 _DAY_ROWS = """
@@ -38,7 +40,8 @@ def _yesterday() -> date:
 
 # The former Bắc Ninh's portal as a second instance of the portal, by configuration alone; one
 # configured without its end, to see what a retired system's 410 does; and the former Bắc Ninh's
-# education system (file drops: its own inbox folder, its own offices).
+# education and health systems (file drops: their own inbox folders, their own units; health's
+# registry over HTTP too).
 SOURCES = """
 instances:
   - name: portal_bacninh_legacy
@@ -53,6 +56,12 @@ instances:
   - name: education_bacninh_legacy
     source: education
     inbox: legacy/27/education
+    province: "27"
+    until: 2025-06-30
+  - name: health_bacninh_legacy
+    source: health
+    url: /legacy/27
+    inbox: legacy/27/health
     province: "27"
     until: 2025-06-30
 """
@@ -480,3 +489,67 @@ def test_police_cases_and_cameras_follow_the_units_of_their_date(today_stack: St
         ("CA_CAMERAS_CONNECTED", "province"),
     }, values
     assert all(v > 0 for _c, _l, v in values), values
+
+
+def test_the_former_bac_ninh_health_system_loads_as_an_instance(today_stack: Stack):
+    # its registry (below /legacy/27) and its 20 units' files (its own inbox folder), by
+    # configuration only, up to its last day; the new province's system from the merger on
+    result = today_stack.dti(
+        "run", "--source", "health_bacninh_legacy", "--from", "2025-06-29", "--to",
+        "2025-07-02", "--no-transform",
+    )  # fmt: skip
+    assert "2025-06-30" in result.stdout + result.stderr  # says where the system ends
+    today_stack.dti("run", "--source", "health", "--from", "2025-06-30", "--to", "2025-07-01")
+    receipts = today_stack.query(
+        "select distinct on (file_name) file_name, status, unit from ops.file_receipts "
+        "where source = 'health_bacninh_legacy' and entity = 'payments' "
+        "and file_name like '%%_20250630%%' order by file_name, recorded_at desc"
+    )
+    units = {unit for _n, status, unit in receipts if status == "loaded"}
+    assert units == {f"270{i:02d}" for i in range(1, 21)} - {
+        unit for _n, status, unit in receipts if status == "missing"
+    }, receipts
+    assert len(units) >= 18, receipts  # a file that never arrives is reported missing
+    # one facility, both systems: open since the records begin, its locations joined
+    assert (
+        today_stack.scalar(
+            "select count(*) from marts.dim_health_facility "
+            "where facility_code like '27%%' and opened_on is not null"
+        )
+        == 0
+    )
+    locations = today_stack.query(
+        "select province_code, district_code is not null, valid_from, valid_to "
+        "from marts.dim_health_facility_location where facility_code = '27001' "
+        "order by valid_from nulls first"
+    )
+    assert locations[0][:2] == ("27", True) and locations[-1] == ("24", False, MERGED, None), (
+        locations
+    )
+    # each payment on its system's units of the day: the former province's until the merger
+    provinces = dict(
+        today_stack.query(
+            "select transaction_date::text || '/' || province_code, count(*) "
+            "from marts.fct_health_payment where unit_code like '27%%' group by 1"
+        )
+    )
+    assert provinces.get("2025-06-30/27", 0) > 0 and provinces.get("2025-07-01/24", 0) > 0, (
+        provinces
+    )
+    # (a late file of an earlier day arrives in the range and is loaded with it)
+    assert all(key.endswith("/27") for key in provinces if key < "2025-07-01"), provinces
+    assert all(key.endswith("/24") for key in provinces if key >= "2025-07-01"), provinces
+    raw = today_stack.scalar(
+        'select count(distinct "MaGiaoDich") from raw.health_bacninh_legacy__payments'
+    )
+    assert raw == sum(n for key, n in provinces.items() if key.endswith("/27"))
+    # as reported two provinces in June 2025; on today's units one, holding both
+    values = today_stack.query(
+        "select geography, area_code, denominator from marts.indicator_values "
+        "where indicator_code = 'YT_CASHLESS_TXN_RATE' and area_level = 'province' "
+        "and period_type = 'month' and period_start = '2025-06-01' and breakdown = 'total'"
+    )
+    reported = {a: d for g, a, d in values if g == "as_reported"}
+    today = {a: d for g, a, d in values if g != "as_reported"}
+    assert set(reported) == {"24", "27"} and set(today) == {"24"}, values
+    assert today["24"] == reported["24"] + reported["27"]

@@ -16,8 +16,10 @@ with
 
 source as (
 
-    select * from {{ source('health', 'health__claims') }}
+    select *, 'health' as _source_instance from {{ source('health', 'health__claims') }}
     {{ changed_keys_only('health', 'claims', '"MA_LK"', 'episode_key') }}
+    {#- the sector's other systems (the former Bac Ninh's, before the merger): sources file #}
+    {{ other_instances('health', 'claims', '"MA_LK"', 'episode_key') }}
 
 ),
 

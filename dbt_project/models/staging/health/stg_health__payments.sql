@@ -17,8 +17,10 @@ with
 
 source as (
 
-    select * from {{ source('health', 'health__payments') }}
+    select *, 'health' as _source_instance from {{ source('health', 'health__payments') }}
     {{ changed_keys_only('health', 'payments', '"MaGiaoDich"', 'transaction_id') }}
+    {#- the sector's other systems (the former Bac Ninh's, before the merger): sources file #}
+    {{ other_instances('health', 'payments', '"MaGiaoDich"', 'transaction_id') }}
 
 ),
 
