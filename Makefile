@@ -6,9 +6,10 @@ BIN := $(VENV)/bin
 DEMO_FROM ?= 2022-01-01
 DEMO_TO ?= 2022-06-30
 
-.PHONY: setup run up down test test-fast lint lock clean holidays docs-diagram chromium bench bench-5y
+.PHONY: setup run up down test test-fast lint lock clean holidays docs-diagram chromium redis \
+	bench bench-5y cluster-up cluster-down
 
-setup: $(VENV)/.installed chromium
+setup: $(VENV)/.installed $(VENV)/.celery chromium redis
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed (set PYTHON=...)"'
@@ -16,6 +17,13 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.9
 	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+# The Celery executor's packages (the distributed mode, `dti cluster up`), layered on the lock
+# without dependencies: resolved against it as a constraint, so no locked version moves. Again
+# after every sync of the lock (`uv pip sync` removes what the lock does not name).
+$(VENV)/.celery: deploy/requirements-celery.txt $(VENV)/.installed
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -r deploy/requirements-celery.txt
 	touch $@
 
 # tests/e2e/test_report.py opens the generated report in headless Chromium: install it from the
@@ -34,6 +42,21 @@ chromium:
 		$(APT_CHROMIUM) || { apt-get update -qq >/dev/null && $(APT_CHROMIUM); }; \
 	fi
 
+# The distributed mode's broker (`dti cluster up`, tests/cluster): redis-server from the Debian
+# archive, installed as Chromium is (root with apt-get only; otherwise say how, and the cluster
+# test is skipped).
+APT_REDIS = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	-o DPkg::Lock::Timeout=600 redis-server >/dev/null
+redis:
+	@if command -v redis-server >/dev/null; then :; \
+	elif [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+		echo "redis-server is missing (the distributed mode's broker, dti cluster up): install it" \
+			"as root (apt-get install redis-server); the cluster test is skipped meanwhile"; \
+	else \
+		echo "installing redis-server from the Debian archive (the distributed mode's broker)"; \
+		$(APT_REDIS) || { apt-get update -qq >/dev/null && $(APT_REDIS); }; \
+	fi
+
 run: setup
 	$(BIN)/dti up
 	$(BIN)/dti run --from $(DEMO_FROM) --to $(DEMO_TO) --skip-loaded
@@ -46,6 +69,15 @@ up: setup
 
 down:
 	-$(BIN)/dti down
+
+# The distributed mode on this machine (docs/deployment.md): Redis, Airflow's components and two
+# Celery workers as processes, from docker-compose.yml's settings. `cluster-down` stops them.
+WORKERS ?= 2
+cluster-up: setup
+	$(BIN)/dti cluster up --workers $(WORKERS)
+
+cluster-down:
+	-$(BIN)/dti cluster down
 
 test: setup
 	$(BIN)/ruff check include dags plugins tests

@@ -825,5 +825,48 @@ def airflow_cmd(ctx: typer.Context) -> None:
     os.execv(str(airflow_bin), [str(airflow_bin), *ctx.args])
 
 
+cluster_app = typer.Typer(
+    help="The distributed mode on this machine: Redis, Airflow's components and Celery workers "
+    "as processes, from docker-compose.yml's settings (docs/deployment.md).",
+    no_args_is_help=True,
+)
+app.add_typer(cluster_app, name="cluster")
+
+
+@cluster_app.command("up")
+def cluster_up(
+    workers: Annotated[int, typer.Option(help="Celery workers to start.")] = 2,
+) -> None:
+    """Start the embedded warehouse and simulator, Redis, Airflow (PostgreSQL metadata) and the
+    workers; idempotent."""
+    from dti.cluster import Cluster, ClusterError
+
+    started = time.monotonic()
+    try:
+        for line in Cluster(_settings(), workers=workers).up():
+            _say(f"  {line}")
+    except ClusterError as err:
+        _fail(str(err))
+    _say(f"cluster up in {time.monotonic() - started:.1f}s (logs: .local/cluster/logs/)")
+
+
+@cluster_app.command("down")
+def cluster_down() -> None:
+    """Stop the cluster's processes (the embedded warehouse and simulator stay: `dti down`)."""
+    from dti.cluster import Cluster
+
+    for line in Cluster(_settings()).down():
+        _say(f"  {line}")
+
+
+@cluster_app.command("status")
+def cluster_status() -> None:
+    """Each process of the cluster, running or stopped."""
+    from dti.cluster import Cluster
+
+    for name, state in Cluster(_settings()).status():
+        typer.echo(f"{name:24} {state}")
+
+
 if __name__ == "__main__":
     app()
