@@ -121,40 +121,17 @@ def build_former_bac_ninh(seed: int, facility, legacy: bool = False) -> list:  #
 
     def make(code, name, typ, under, parent, pw, cw, caps, k):  # noqa: ANN001, ANN202
         if legacy:  # its own system: the old units, province 27, until the merger
+            district, commune, opened = comm[k]["parent_code"], comm[k]["code"], None
             locations = legacy_locations_of(table, k)
-            return facility(
-                code,
-                name,
-                typ,
-                under,
-                parent,
-                comm[k]["parent_code"],
-                comm[k]["code"],
-                pw,
-                cw,
-                tuple(caps),
-                None,
-                locations,
-                province=FORMER_BAC_NINH,
-                closed=MERGED_ON_YMD,
-            )
-        # on the 2025 commune its 2022 commune became, no district, from the merger on
-        commune = table.versions[int(table.successor_2025[k])].code
-        locations = ((MERGED_ON_YMD, None, None, commune),)
+            own = {"province": FORMER_BAC_NINH, "closed": MERGED_ON_YMD}
+        else:  # on the 2025 commune its 2022 commune became, no district, from the merger on
+            district, commune = None, table.versions[int(table.successor_2025[k])].code
+            opened, own = MERGED_ON_YMD, {}
+            locations = ((MERGED_ON_YMD, None, None, commune),)
         return facility(
-            code,
-            name,
-            typ,
-            under,
-            parent,
-            None,
-            commune,
-            pw,
-            cw,
-            tuple(caps),
-            MERGED_ON_YMD,
-            locations,
-        )
+            code, name, typ, under, parent, district, commune, pw, cw, tuple(caps), opened,
+            locations, **own,
+        )  # fmt: skip
 
     def day_between(first: str, last: str) -> str:
         days = np.arange(np.datetime64(first), np.datetime64(last))
