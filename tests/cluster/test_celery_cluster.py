@@ -58,7 +58,7 @@ HEARTBEAT_TIMEOUT = 60
 # executor's send fails; only a send that times out is re-sent): the retry delay must outlast
 # the outage, as the DAGs' 5 minutes outlast a short one. Both shortened for the test.
 REDIS_OUTAGE = 20
-RETRY_DELAY = 5  # run with (a) and (c); (d) needs it above REDIS_OUTAGE (not yet run)
+RETRY_DELAY = REDIS_OUTAGE + 10  # must outlast the outage
 TEST_SETTINGS = {
     # a killed worker's task is failed after this and retried
     "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": str(HEARTBEAT_TIMEOUT),
@@ -229,10 +229,6 @@ def test_a_worker_killed_mid_task_is_retried_elsewhere(running: Running):
     assert any(host == victim for _, host, _ in tries), tries
 
 
-@pytest.mark.skip(
-    reason="not yet green: with a 5 s retry delay the tasks queued while Redis was down used up "
-    "their three tries in the outage (run 1); the fix (retry delay > outage) was not run yet"
-)
 def test_scheduler_restart_and_redis_down(running: Running):
     cluster = running.cluster
     env = cluster.environment(cluster.state())
@@ -290,7 +286,6 @@ def _embedded_loads(stack: Stack) -> float:
     return month_seconds
 
 
-@pytest.mark.skip(reason="not yet run: written, never executed (issue #20, (b))")
 def test_the_same_warehouse_as_the_embedded_mode(running: Running):
     stack = running.stack
     running.cluster.down()  # the machine's two cores for the embedded run
