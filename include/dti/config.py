@@ -3,7 +3,9 @@
 Every setting has a working default for the embedded mode: an unset `DTI_WAREHOUSE_URL` means the
 embedded PostgreSQL under `.local/`, an unset `DTI_PORTAL_URL` means the source simulator on
 127.0.0.1. Secrets (source tokens, the pseudonymisation key) never have a default in code: in the
-embedded mode they are generated once, on first use, into `.local/secrets/` (mode 0600).
+embedded mode they are generated once, on first use, into `.local/secrets/` (mode 0600). Each
+URL and secret may come from an Airflow Connection instead (`dti_warehouse`, `dti_portal`, ...:
+dti.connections), so from any Airflow secrets backend; a `DTI_*` variable wins.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from dti.connections import secret
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -185,15 +189,18 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         _load_dotenv(home)
         env = dict(os.environ)
     local_dir = Path(env.get("DTI_LOCAL_DIR", home / ".local")).resolve()
+    warehouse, portal, health, police, key = (
+        secret(name, env) for name in ("warehouse", "portal", "health", "police", "pseudonym_key")
+    )
     return Settings(
         home=home,
         local_dir=local_dir,
         data_dir=Path(env.get("DTI_DATA_DIR", local_dir / "data")).resolve(),
-        warehouse_url=env.get("DTI_WAREHOUSE_URL") or None,
+        warehouse_url=env.get("DTI_WAREHOUSE_URL") or (warehouse and warehouse.postgres_url()),
         warehouse_port=int(env.get("DTI_WAREHOUSE_PORT", "55432")),
         simulator_host=env.get("DTI_SIMULATOR_HOST", "127.0.0.1"),
         simulator_port=int(env.get("DTI_SIMULATOR_PORT", "8765")),
-        portal_url=(env.get("DTI_PORTAL_URL") or None),
+        portal_url=env.get("DTI_PORTAL_URL") or (portal and portal.url()),
         province_code=env.get("DTI_PROVINCE_CODE", "24"),
         http_page_size=int(env.get("DTI_HTTP_PAGE_SIZE", "5000")),
         http_timeout=float(env.get("DTI_HTTP_TIMEOUT", "60")),
@@ -204,13 +211,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         alert_email=env.get("DTI_ALERT_EMAIL") or None,
         smtp_host=env.get("DTI_SMTP_HOST") or None,
         smtp_port=int(env.get("DTI_SMTP_PORT", "25")),
-        _portal_token=env.get("DTI_PORTAL_TOKEN") or None,
-        _pseudonym_key=env.get("DTI_PSEUDONYM_KEY") or None,
-        health_url=(env.get("DTI_HEALTH_URL") or None),
-        _health_token=env.get("DTI_HEALTH_TOKEN") or None,
+        _portal_token=env.get("DTI_PORTAL_TOKEN") or (portal and portal.password),
+        _pseudonym_key=env.get("DTI_PSEUDONYM_KEY") or (key and key.password),
+        health_url=env.get("DTI_HEALTH_URL") or (health and health.url()),
+        _health_token=env.get("DTI_HEALTH_TOKEN") or (health and health.password),
         landing_url=env.get("DTI_LANDING_URL") or None,
-        police_url=(env.get("DTI_POLICE_URL") or None),
-        _police_token=env.get("DTI_POLICE_TOKEN") or None,
+        police_url=env.get("DTI_POLICE_URL") or (police and police.url()),
+        _police_token=env.get("DTI_POLICE_TOKEN") or (police and police.password),
         catchup_from=_catchup_from(env.get("DTI_CATCHUP_FROM")),
         split_weights_file=(
             Path(env["DTI_SPLIT_WEIGHTS_FILE"]).resolve()

@@ -10,7 +10,8 @@ file, no instances)::
       - name: portal_bacninh_legacy      # the instance's name: its DAG, raw tables, audit rows
         source: portal                   # the registered source it is an instance of
         url: https://dvc.bacninh.example/ # its API; a path (/legacy/27) is below the simulator
-        token_env: DTI_PORTAL_BACNINH_LEGACY_TOKEN  # the variable holding its token
+        token_env: DTI_PORTAL_BACNINH_LEGACY_TOKEN  # the variable holding its token (else
+                                         # the Airflow connection dti_<name>'s password)
         province: "27"                   # optional: the province code its records carry
         since: 2022-01-01                # optional: the first day it exists
         until: 2025-06-30                # optional: the last day (retired by the merger)
@@ -35,6 +36,8 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from dti.connections import secret
 
 if TYPE_CHECKING:
     from dti.config import Settings
@@ -184,6 +187,9 @@ def _token(name: str, token_env: str | None, url: str | None):
         value = os.environ.get(token_env) if token_env else None
         if value:
             return value
+        connection = secret(name)  # or the Airflow connection dti_<name> (dti.connections)
+        if connection and connection.password:
+            return connection.password
         if _on_simulator(url):
             return settings.portal_token  # the simulator serves every system with one token
         raise RuntimeError(
