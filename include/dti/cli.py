@@ -766,6 +766,42 @@ def docs_cmd(
         serve_docs(settings, port)
 
 
+@app.command("validation-docs")
+def validation_docs_cmd(
+    port: Annotated[int, typer.Option(help="Port of the Data Docs on 127.0.0.1.")] = 8581,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the site after building it.")
+    ] = True,
+    last: Annotated[
+        int, typer.Option(help="Render the latest N validation results (0: every one kept).")
+    ] = 500,
+) -> None:
+    """Build Great Expectations' Data Docs from the kept validation results (every batch's,
+    quarantined ones with their failing rows) and serve them."""
+    from dti.validate import build_data_docs
+
+    settings = _settings()
+    results = settings.data_dir / "gx" / "validations"
+    if not any(results.glob("*/*/*.json")):
+        _fail(f"no validation results under {results}: load a night first (`dti run`)")
+    _say(f"building GX Data Docs from {'every' if not last else f'the latest {last}'} results")
+    index = build_data_docs(settings, limit=last or None)
+    _say(f"GX Data Docs written to {index}")
+    if serve:
+        import functools
+        import http.server
+
+        handler = functools.partial(
+            http.server.SimpleHTTPRequestHandler, directory=str(index.parent)
+        )
+        with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+            _say(f"serving http://127.0.0.1:{port}/index.html (Ctrl-C to stop)")
+            try:
+                server.serve_forever()
+            except KeyboardInterrupt:
+                pass
+
+
 @warehouse_app.command("env")
 def warehouse_env_cmd() -> None:
     """Print the DTI_PG_* variables dbt's profile reads: `eval "$(dti warehouse env)"`."""

@@ -751,7 +751,8 @@ def build_data_docs(settings: Settings, *, limit: int | None = None) -> Path:
         )
         context.suites.add_or_update(suite)
     store = context.validation_results_store
-    results = sorted((root / "validations").glob("*/*/*.json"))
+    # oldest first (``limit`` keeps the latest): validations/<suite>/<interval>/<batch>.json
+    results = sorted((root / "validations").glob("*/*/*.json"), key=lambda p: p.stat().st_mtime)
     if limit is not None:
         results = results[-limit:]
     for path in results:

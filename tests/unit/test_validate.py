@@ -290,3 +290,26 @@ def test_not_a_timestamp_agrees_with_pandas_on_awkward_values():
     got = not_a_timestamp(text, "%Y%m%d%H%M%S")
     assert got.index.equals(text.index)
     assert (got == expected).all() and 0 < got.sum() < len(values)
+
+
+def test_the_cli_builds_the_data_docs_or_says_what_to_do(tmp_path, fixture_portal, monkeypatch):
+    from typer.testing import CliRunner
+
+    from dti.cli import app
+
+    settings = make_settings(tmp_path, fixture_portal.url)
+    for key, value in {
+        "DTI_LOCAL_DIR": settings.local_dir,
+        "DTI_DATA_DIR": settings.data_dir,
+    }.items():
+        monkeypatch.setenv(key, str(value))
+    runner = CliRunner()
+    empty = runner.invoke(app, ["validation-docs", "--no-serve"])
+    assert empty.exit_code == 1 and "load a night first" in empty.output
+    validate_batch(settings, extract_and_land(settings, "portal", "procedures", "2022-01-05"))
+    built = runner.invoke(app, ["validation-docs", "--no-serve", "--last", "1"])
+    assert built.exit_code == 0, built.output
+    index = Path(built.output.split("GX Data Docs written to ")[1].split()[0])
+    assert index.is_file() and "portal__procedures" in "".join(
+        p.read_text() for p in index.parent.rglob("*.html")
+    )
