@@ -192,6 +192,7 @@ def test_rendered_report_is_self_contained_and_flags_missed_targets(lang, tmp_pa
     rows = re.findall(r'<tr class="indicator( missed)?" data-indicator="(\w+)"', html)
     assert rows == [(" missed", "DVC_ONLINE_INTAKE_RATE"), ("", "CA_CCCD_APPLICATIONS")]
     assert "Online &lt;intake&gt;" in html  # names are escaped
+    assert "<code>dti validation-docs</code>" in html  # where every batch's validation is
     assert ("40,00%" if lang == "vi" else "40.00%") in html
     assert ("+4,50 điểm %" if lang == "vi" else "+4.50 pp") in html
     charts = re.findall(r'<svg class="chart chart-(\w+)".*?</svg>', html, re.S)

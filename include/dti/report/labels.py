@@ -134,6 +134,12 @@ _LABELS: dict[str, dict[str, str]] = {
         "vi": "Lô dữ liệu bị cách ly, nạp lỗi, tệp bị từ chối và giá trị bất thường trong kỳ.",
         "en": "Quarantined batches, failed loads, rejected files and outliers in the period.",
     },
+    "validation_docs": {
+        "vi": "Kết quả kiểm tra từng lô (Great Expectations Data Docs): lệnh <code>dti "
+        "validation-docs</code> trên máy chủ kho dữ liệu.",
+        "en": "Every batch's validation (Great Expectations Data Docs): <code>dti "
+        "validation-docs</code> on the warehouse's host.",
+    },
     "issue_type": {"vi": "Loại", "en": "Type"},
     "interval": {"vi": "Khoảng", "en": "Interval"},
     "rule": {"vi": "Quy tắc", "en": "Rule"},
