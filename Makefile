@@ -9,7 +9,7 @@ DEMO_TO ?= 2022-06-30
 .PHONY: setup run up down test test-fast lint lock clean holidays docs-diagram chromium redis \
 	bench bench-5y cluster-up cluster-down
 
-setup: $(VENV)/.installed $(VENV)/.celery chromium redis
+setup: $(VENV)/.installed $(VENV)/.celery $(VENV)/.gx-assets chromium redis
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed (set PYTHON=...)"'
@@ -25,6 +25,21 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 $(VENV)/.celery: deploy/requirements-celery.txt $(VENV)/.installed
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -r deploy/requirements-celery.txt
 	touch $@
+
+# The scripts and styles GX Data Docs pages load from CDNs, from the npm registry (pinned by
+# deploy/gx-assets/package-lock.json): `dti validation-docs` serves them, so the pages work on a
+# network without the internet (include/dti/gx_assets.py).
+$(VENV)/.gx-assets: deploy/gx-assets/package.json deploy/gx-assets/package-lock.json $(VENV)/.installed
+	@if ! command -v npm >/dev/null; then \
+		echo "npm is missing: GX Data Docs will load their scripts and styles from the CDNs" \
+			"(install npm, then make setup again; the offline-assets test is skipped meanwhile)"; \
+	else \
+		rm -rf $(VENV)/gx-assets && mkdir -p $(VENV)/gx-assets && \
+		cp deploy/gx-assets/package.json deploy/gx-assets/package-lock.json \
+			deploy/gx-assets/.npmrc $(VENV)/gx-assets/ && \
+		cd $(VENV)/gx-assets && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && \
+		touch ../.gx-assets; \
+	fi
 
 # tests/e2e/test_report.py opens the generated report in headless Chromium: install it from the
 # Debian archive when it is missing (root with apt-get only; otherwise say how, and that test is

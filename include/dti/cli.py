@@ -787,6 +787,13 @@ def validation_docs_cmd(
     _say(f"building GX Data Docs from {'every' if not last else f'the latest {last}'} results")
     index = build_data_docs(settings, limit=last or None)
     _say(f"GX Data Docs written to {index}")
+    from dti.gx_assets import localise
+
+    try:
+        if left := localise(index.parent):
+            _say(f"warning: the pages still load {len(left)} files from the internet")
+    except FileNotFoundError as err:  # served as GX wrote them: styled only with the internet
+        _say(f"warning: {err}")
     if serve:
         import functools
         import http.server

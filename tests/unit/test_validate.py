@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from pathlib import Path
 
@@ -313,3 +314,24 @@ def test_the_cli_builds_the_data_docs_or_says_what_to_do(tmp_path, fixture_porta
     assert index.is_file() and "portal__procedures" in "".join(
         p.read_text() for p in index.parent.rglob("*.html")
     )
+
+
+def test_the_data_docs_load_nothing_from_the_internet(tmp_path, fixture_portal):
+    """GX's pages load their scripts and styles from CDNs a provincial network may not reach:
+    `make setup` installs them (npm), `dti.gx_assets.localise` points every page at the copy."""
+    from dti.gx_assets import PREFIX, installed, localise
+
+    if installed() is None:
+        pytest.skip("GX Data Docs' assets are not installed (make setup: it needs npm)")
+    settings = make_settings(tmp_path, fixture_portal.url)
+    validate_batch(settings, extract_and_land(settings, "portal", "procedures", "2022-01-05"))
+    site = build_data_docs(settings).parent
+    assert "cdn.jsdelivr.net" in (site / "index.html").read_text()  # as GX writes them
+    assert localise(site) == []
+    for page in site.rglob("*.html"):
+        text = page.read_text()
+        loads = re.findall(r'src="(https?://[^"]+)"|<link[^>]*href="(https?://[^"]+)"', text)
+        assert not loads and "amazonaws.com" not in text, (page, loads)
+        for path in re.findall(rf'(?:src|href)="{PREFIX}([^"]+)"', text):
+            assert (site / PREFIX.strip("/") / path).is_file(), path
+    assert localise(site) == []  # again: idempotent
