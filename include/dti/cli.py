@@ -147,6 +147,7 @@ def _run_range(
             last,
             logging.getLogger("dti.progress").info,
             skip_loaded=skip_loaded,
+            chunk=chunk,
         ):
             run_dag(
                 settings,

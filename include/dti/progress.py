@@ -28,14 +28,17 @@ where status = 'loaded' and finished_at >= %s
 """
 
 
-def expected_intervals(source: str, first: date, last: date) -> int:
-    """How many intervals a range run of [first, last] loads for ``source``."""
+def expected_intervals(source: str, first: date, last: date, chunk: str = "month") -> int:
+    """How many intervals a range run of [first, last] in chunks of ``chunk`` loads for
+    ``source``."""
+    from dti.pipeline import chunks
+
     days = (last - first).days + 1
     months = (last.year - first.year) * 12 + last.month - first.month + 1
     total = 0
     for entity in get_source(source).entities.values():
         if entity.mode is EntityMode.SNAPSHOT:
-            total += months  # once per monthly chunk
+            total += len(chunks(first, last, chunk))  # once per chunk, on its last day
         elif entity.mode is EntityMode.FILES and entity.files and entity.files.period == "month":
             total += months
         else:
@@ -60,11 +63,12 @@ class RangeProgress:
         say: Callable[[str], None],
         every: float = 5.0,
         skip_loaded: bool = False,
+        chunk: str = "month",
     ) -> None:
         self.dsn, self.source, self.say, self.every = dsn, source, say, every
         self.start = datetime.combine(first, datetime.min.time(), LOCAL_TZ)
         self.end = datetime.combine(last + timedelta(days=1), datetime.min.time(), LOCAL_TZ)
-        self.total = expected_intervals(source, first, last)
+        self.total = expected_intervals(source, first, last, chunk)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="range-progress", daemon=True)
         self._t0 = time.monotonic()
