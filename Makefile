@@ -111,7 +111,7 @@ holidays: setup
 
 # Re-resolve the pinned environment after changing pyproject.toml.
 lock:
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --quiet -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra embedded --extra simulator --python-version 3.11 --quiet -o requirements.lock
 
 clean: down
 	rm -rf .local dbt_project/target dbt_project/logs
