@@ -22,6 +22,14 @@ The years 2021-2023 are generated here; 2024-2026 (daily reports, registry, came
 ``police_recent`` from their own random streams, on the units valid on each day, appended after
 them so the calibrated years' records do not change.
 
+The former Bắc Ninh's own police system before the 2025 merger (``legacy``, below ``/legacy/27``,
+the same contract): the same generator on its own 2022 communes and districts (province 27), its
+2024 arrangement's from 2024-11-01, about 3/4 of Bắc Giang's volume, from its own random streams
+(each of the province's with 27 appended), until 2025-06-30, its last day: no record is sent
+after it, and a window after it is 410 Gone. The warehouse loads it as an instance of the police
+source (docs/sources.md). Its cameras are those that join the merged province's monitoring in
+2025-Q3 (under new ids in the communes of 2025).
+
 Calibration (seed 2022, scale 1.0; ../shared/reference/seed_figures.md), exact by construction:
 cumulative CCCD applications at 2022-06-30 1,434,557 of 1,460,272 citizens of CCCD age; 100,154
 collected in H1 2022; 371,257 cards received and 345,897 returned in H1 2022; 26,499 VNeID
@@ -36,7 +44,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 import numpy as np
@@ -44,12 +52,18 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from .catalogue import allocate, load_geography, weighted_pick
 from .police_recent import build_recent, build_recent_cameras_and_cases, case_record
-from .units import commune_table
+from .units import PROVINCE_CODE, commune_table
 
 GENERATOR_VERSION = 1
 FIRST_DAY = np.datetime64("2021-01-01")
 END_DAY = np.datetime64("2024-01-01")  # exclusive
 YEARS = (2021, 2022, 2023)
+# the former Bắc Ninh's own system (a second instance of the source, docs/sources.md): below the
+# simulator's /legacy/27, on its own units, about 3/4 of Bắc Giang's volume, until its last day
+FORMER_BAC_NINH = "27"
+LEGACY_PREFIX = "/legacy/27"
+LEGACY_SCALE = 0.75
+LEGACY_LAST = date(2025, 6, 30)
 
 # Calibration targets (seed_figures.md, police).
 CUMULATIVE_CCCD_2022_06_30 = 1_434_557
@@ -150,13 +164,16 @@ class Restatement:
 
 class PoliceWorld:
     """The police source's aggregates, generated at construction (~0.6 s): the calibrated
-    2021-2023 here, 2024-2026 by ``police_recent``."""
+    2021-2023 here, 2024-2026 by ``police_recent``; or (``legacy``) the former Bắc Ninh's own
+    system until 2025-06-30."""
 
-    def __init__(self, seed: int = 2022, scale: float = 1.0) -> None:
+    def __init__(self, seed: int = 2022, scale: float = 1.0, *, legacy: bool = False) -> None:
         self.seed = seed
-        self.scale = scale
-        self._rng = np.random.default_rng([seed, 6])
-        districts, communes = load_geography()
+        self.legacy = legacy
+        self.scale = scale * LEGACY_SCALE if legacy else scale
+        self.province = FORMER_BAC_NINH if legacy else PROVINCE_CODE
+        self._rng = np.random.default_rng(self.stream(6))
+        districts, communes = load_geography(self.province)
         self.district_codes = [d["code"] for d in districts]
         self.district_names = {d["code"]: d["name_with_type"] for d in districts}
         self.commune_codes = [c["code"] for c in communes]
@@ -183,6 +200,10 @@ class PoliceWorld:
         self.cases = self.cases + [r for _, r in recent_cases]
 
     # --- helpers -------------------------------------------------------------------------------
+
+    def stream(self, *key: int) -> list[int]:
+        """A random stream's seed: the former Bắc Ninh's own system draws from its own."""
+        return [self.seed, *key, *((int(FORMER_BAC_NINH),) if self.legacy else ())]
 
     def _n(self, value: int) -> int:
         return int(round(value * self.scale))
@@ -565,15 +586,15 @@ def _parse_ts(text: str) -> int:
 class LazyPoliceWorld:
     """Builds the :class:`PoliceWorld` on first use (about 2 s), once, thread-safely."""
 
-    def __init__(self, seed: int = 2022, scale: float = 1.0) -> None:
-        self.seed, self.scale = seed, scale
+    def __init__(self, seed: int = 2022, scale: float = 1.0, *, legacy: bool = False) -> None:
+        self.seed, self.scale, self.legacy = seed, scale, legacy
         self._world: PoliceWorld | None = None
         self._lock = threading.Lock()
 
     def get(self) -> PoliceWorld:
         with self._lock:
             if self._world is None:
-                self._world = PoliceWorld(self.seed, self.scale)
+                self._world = PoliceWorld(self.seed, self.scale, legacy=self.legacy)
             return self._world
 
 
@@ -585,30 +606,50 @@ Ts = Annotated[str, Query(pattern=TS_PATTERN)]
 def router(ctx) -> APIRouter:
     """The police endpoints (``/police/api/v1/...``), mounted by ``app.create_app`` through
     ``SOURCE_ROUTERS`` with the app's :class:`~dti.simulator.app.SimContext`: its auth
-    dependency, paging (with the fault mode) and seed/scale. The world is built on first use."""
-    world = LazyPoliceWorld(ctx.seed, ctx.scale)
+    dependency, paging (with the fault mode) and seed/scale; and the same below ``/legacy/27``,
+    the former Bắc Ninh's own system (a second instance of the source), 410 Gone for a window
+    after 2025-06-30. Each world is built on first use."""
+    api = APIRouter()
+    api.include_router(_system(ctx, "", LazyPoliceWorld(ctx.seed, ctx.scale)))
+    legacy = LazyPoliceWorld(ctx.seed, ctx.scale, legacy=True)
+    api.include_router(_system(ctx, LEGACY_PREFIX, legacy, until=LEGACY_LAST))
+    return api
+
+
+def _system(ctx, prefix: str, world: LazyPoliceWorld, until: date | None = None) -> APIRouter:
+    """One police system's endpoints below ``prefix``; a retired one's (``until``: its last
+    day) sends nothing after that day."""
     serve_page, snapshot = ctx.serve_page, ctx.snapshot
-    api = APIRouter(prefix="/police/api/v1", dependencies=[Depends(ctx.auth)])
+    api = APIRouter(prefix=f"{prefix}/police/api/v1", dependencies=[Depends(ctx.auth)])
+    end = None if until is None else _local_seconds(np.datetime64(until + timedelta(days=1)))
 
     def window(updated_from: str, updated_to: str) -> tuple[int, int]:
         t_from, t_to = _parse_ts(updated_from), _parse_ts(updated_to)
         if t_from >= t_to:
             raise HTTPException(status_code=422, detail="updated_from must be before updated_to")
+        if end is not None:
+            if t_from >= end:
+                raise HTTPException(
+                    status_code=410,
+                    detail=f"this system was retired after {until}: its successor serves the "
+                    "later records",
+                )
+            t_to = min(t_to, end)
         return t_from, t_to
 
-    @api.get("/communes")
+    @api.get("/communes", name=f"{prefix}police_communes")
     def communes(request: Request, page: Page = 1, page_size: PageSize = DEFAULT_PAGE_SIZE):
         return serve_page(
             request, page, page_size, lambda: snapshot(world.get().registry, page, page_size)
         )
 
-    @api.get("/cameras")
+    @api.get("/cameras", name=f"{prefix}police_cameras")
     def cameras(request: Request, page: Page = 1, page_size: PageSize = DEFAULT_PAGE_SIZE):
         return serve_page(
             request, page, page_size, lambda: snapshot(world.get().cameras, page, page_size)
         )
 
-    @api.get("/daily")
+    @api.get("/daily", name=f"{prefix}police_daily")
     def daily(
         request: Request,
         updated_from: Ts,
@@ -621,7 +662,7 @@ def router(ctx) -> APIRouter:
             request, page, page_size, lambda: world.get().daily_page(t_from, t_to, page, page_size)
         )
 
-    @api.get("/cases")
+    @api.get("/cases", name=f"{prefix}police_cases")
     def cases(
         request: Request,
         updated_from: Ts,

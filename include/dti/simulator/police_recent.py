@@ -25,6 +25,11 @@ Bắc Ninh's cameras join then, in Q3 2025). More cameras are connected each yea
 commune has none. Cases are per district of the month until 2025-06, then one record per month
 for the province (``MaHuyen`` empty): the districts were abolished, and the key (``MaHuyen``,
 ``Thang``) and the contract stay as they were.
+
+The former Bắc Ninh's own system (a ``PoliceWorld`` with ``legacy``) stops at the merger: its
+daily reports and registry periods until 2025-06-30 on its own 2022 communes and its 2024
+arrangement's, its cameras connected and its case months until then (each stream with 27
+appended, so the province's records do not move).
 """
 
 from __future__ import annotations
@@ -81,9 +86,10 @@ def _day_weights(days: np.ndarray) -> np.ndarray:
 def build_recent(world, units: CommuneTable) -> tuple[RecentDaily, list[dict]]:
     """Daily versions and registry rows of 2024-2026 for a ``PoliceWorld`` (its 2022 communes'
     population weights and running totals at the end of 2023 carry on)."""
-    rng = np.random.default_rng([world.seed, 6, 2024])
+    rng = np.random.default_rng(world.stream(6, 2024))
     n_old = len(world.commune_codes)
-    days = np.arange(FIRST, END)
+    # the former Bắc Ninh's own system ends with the merger
+    days = np.arange(FIRST, REFORM_2025 if world.legacy else END)
     base_w = _day_weights(days)
     vneid_ramp = base_w * np.linspace(0.8, 1.2, len(days))
     new = units.new_communes
@@ -105,6 +111,8 @@ def build_recent(world, units: CommuneTable) -> tuple[RecentDaily, list[dict]]:
     for s, (lo_s, hi_s) in enumerate(SEGMENTS):
         lo = int((np.datetime64(lo_s) - FIRST).astype(np.int64))
         hi = int((np.datetime64(hi_s) - FIRST).astype(np.int64))
+        if lo >= len(days):
+            break
         merged = lo >= reform
         weights = new_w if merged else old_w
         target, offset = (after, reform) if merged else (before, 0)
@@ -205,6 +213,8 @@ def _registry(world, units: CommuneTable, daily: RecentDaily, pop_2023, pop_new)
         (2025, date(2025, 7, 1), "merged"),
         (2026, date(2026, 1, 1), "merged"),
     )
+    if world.legacy:  # the former Bắc Ninh's own system ends with the merger
+        periods = tuple(p for p in periods if p[2] != "merged")
     # the running totals before a day = the totals of the day before, of the units of that day
     by_day: dict[np.datetime64, dict[int, dict[str, int]]] = {}
     wanted = {np.datetime64(start) - 1 for _, start, _ in periods}
@@ -321,7 +331,7 @@ def build_recent_cameras_and_cases(
     """The cameras connected in 2024-2026 and the cases of 2024-01 .. 2026-12, on the units
     valid on their date, from their own random stream (``[seed, 7, 2024]``): the calibrated
     years' records do not move. Cases come as (update time in local seconds, record), sorted."""
-    rng = np.random.default_rng([world.seed, 7, 2024])
+    rng = np.random.default_rng(world.stream(7, 2024))
     return _cameras(world, units, rng), _cases(world, units, rng)
 
 
@@ -405,6 +415,8 @@ def _cameras(world, units: CommuneTable, rng: np.random.Generator) -> list[dict]
     state = "old"
     for lo, hi, count in CAMERAS_BY_PERIOD:
         new_state = _arrangement(np.datetime64(lo))
+        if world.legacy and new_state == "merged":  # its own system ends with the merger
+            return sorted(rows, key=lambda r: r["MaCamera"])
         if new_state != state:
             follow(new_state)
             state = new_state
@@ -418,7 +430,8 @@ def _cameras(world, units: CommuneTable, rng: np.random.Generator) -> list[dict]
 
 
 def _cases(world, units: CommuneTable, rng: np.random.Generator) -> list[tuple[int, dict]]:
-    months = np.arange(CASES_FIRST_MONTH, CASES_END_MONTH)
+    end = REFORM_2025.astype("datetime64[M]") if world.legacy else CASES_END_MONTH
+    months = np.arange(CASES_FIRST_MONTH, end)
     # the districts of each arrangement, from the commune versions' parents
     old_districts = sorted({units.versions[i].parent_code for i in range(len(world.commune_codes))})
     arranged_districts = sorted({units.versions[int(s)].parent_code for s in units.successor_2024})
@@ -447,6 +460,8 @@ def _cases(world, units: CommuneTable, rng: np.random.Generator) -> list[tuple[i
             records.append([district, m, 0, sent, *(int(x) for x in counts[k])])
     for m_str, k in CASES_RESTATED:
         m = int((np.datetime64(m_str) - months[0]).astype(np.int64))
+        if m >= len(months):
+            continue
         final = [r for r in records if r[1] == m][k]
         first_sent = final[3]
         final[2] = 1
