@@ -1,7 +1,10 @@
 {#- Police cumulative series (docs/police_source.md): in fct_citizen_id_daily, per commune and
     year, cumulative CCCD applications never go down from one loaded day to the next (a restated
     day replaced the earlier figure, so the series is consistent again), and cards returned never
-    exceed cards received from the ministry; priority groups are part of the day's applications. -#}
+    exceed cards received from the ministry; priority groups are part of the day's applications.
+    A series is a commune version's: a code another unit took over (on 2025-07-01 a commune of the
+    new province, in another system than the former Bac Ninh's commune of that code) starts its
+    own. -#}
 with
 
 ordered as (
@@ -11,7 +14,8 @@ ordered as (
         report_date,
         cumulative_cccd_applications,
         lag(cumulative_cccd_applications) over (
-            partition by commune_code, extract(year from report_date) order by report_date
+            partition by coalesce(commune_unit_key, commune_code), extract(year from report_date)
+            order by report_date
         ) as previous_cumulative,
         cumulative_cards_received,
         cumulative_cards_returned,

@@ -6,6 +6,7 @@ catching up from DTI_CATCHUP_FROM and no further back."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import sqlite3
@@ -23,6 +24,7 @@ from .conftest import DTI, ROOT, Stack, _free_port, running_stack
 MERGED = date(2025, 7, 1)  # the new Bắc Ninh
 
 pytestmark = pytest.mark.slow
+log = logging.getLogger(__name__)
 
 _DAY_ROWS = """
 select coalesce(sum(rows), 0) from ops.load_audit
@@ -39,9 +41,9 @@ def _yesterday() -> date:
 
 
 # The former Bắc Ninh's portal as a second instance of the portal, by configuration alone; one
-# configured without its end, to see what a retired system's 410 does; and the former Bắc Ninh's
+# configured without its end, to see what a retired system's 410 does; the former Bắc Ninh's
 # education and health systems (file drops: their own inbox folders, their own units; health's
-# registry over HTTP too).
+# registry over HTTP too); and its police system (over HTTP, its own units).
 SOURCES = """
 instances:
   - name: portal_bacninh_legacy
@@ -64,7 +66,31 @@ instances:
     inbox: legacy/27/health
     province: "27"
     until: 2025-06-30
+  - name: police_bacninh_legacy
+    source: police
+    url: /legacy/27
+    province: "27"
+    until: 2025-06-30
 """
+
+
+def _both_former_provinces_as_one(
+    stack: Stack, indicator: str, month: date
+) -> tuple[dict[str, tuple], dict[str, tuple]]:
+    """The indicator's province rows of the month: as reported two provinces, Bắc Giang (24) and
+    the former Bắc Ninh (27); on today's units one, the new Bắc Ninh (24), whose denominator is
+    their sum. Returns both, area code -> (numerator, denominator)."""
+    values = stack.query(
+        "select geography, area_code, numerator, denominator from marts.indicator_values "
+        "where indicator_code = %s and area_level = 'province' "
+        "and period_type = 'month' and period_start = %s and breakdown = 'total'",
+        (indicator, month),
+    )
+    reported = {a: (n, d) for g, a, n, d in values if g == "as_reported"}
+    today = {a: (n, d) for g, a, n, d in values if g != "as_reported"}
+    assert set(reported) == {"24", "27"} and set(today) == {"24"}, values
+    assert today["24"][1] == reported["24"][1] + reported["27"][1], values
+    return reported, today
 
 
 @pytest.fixture(scope="module")
@@ -259,17 +285,7 @@ def test_the_former_bac_ninh_portal_loads_as_an_instance_by_configuration(today_
     assert by_province.get("27") == raw_legacy > 0, by_province
     assert by_province.get("24", 0) > 0
     # as reported, two provinces; on today's units one, the new Bắc Ninh, holding both
-    values = today_stack.query(
-        "select geography, area_code, numerator, denominator from marts.indicator_values "
-        "where indicator_code = 'DVC_ONLINE_INTAKE_RATE' and area_level = 'province' "
-        "and period_type = 'month' and period_start = %s and breakdown = 'total'",
-        (date.fromisoformat(day),),
-    )
-    reported = {a: (n, d) for g, a, n, d in values if g == "as_reported"}
-    today = {a: (n, d) for g, a, n, d in values if g != "as_reported"}
-    assert set(reported) == {"24", "27"}, values
-    assert set(today) == {"24"}, values
-    assert today["24"][1] == reported["24"][1] + reported["27"][1]
+    _both_former_provinces_as_one(today_stack, "DVC_ONLINE_INTAKE_RATE", date(2022, 3, 1))
     # a day after the system's end: nothing to do, said so
     after = today_stack.dti("run", "--date", "2025-07-02", "--source", "portal_bacninh_legacy")
     said = after.stdout + after.stderr
@@ -442,15 +458,7 @@ def test_the_former_bac_ninh_education_system_loads_as_an_instance(today_stack: 
     )
     assert len(rows) == 1 and rows[0][0] == "27" and rows[0][2] == 8 and rows[0][1] > 500, rows
     # as reported two provinces; on today's units one, the new Bắc Ninh, holding both
-    values = today_stack.query(
-        "select geography, area_code, denominator from marts.indicator_values "
-        "where indicator_code = 'GD_E_RECORD_SCHOOL_RATE' and area_level = 'province' "
-        "and period_type = 'month' and period_start = '2025-06-01' and breakdown = 'total'"
-    )
-    reported = {a: d for g, a, d in values if g == "as_reported"}
-    today = {a: d for g, a, d in values if g != "as_reported"}
-    assert set(reported) == {"24", "27"} and set(today) == {"24"}, values
-    assert today["24"] == reported["24"] + reported["27"]
+    _both_former_provinces_as_one(today_stack, "GD_E_RECORD_SCHOOL_RATE", date(2025, 6, 1))
 
 
 def test_police_cases_and_cameras_follow_the_units_of_their_date(today_stack: Stack):
@@ -544,12 +552,62 @@ def test_the_former_bac_ninh_health_system_loads_as_an_instance(today_stack: Sta
     )
     assert raw == sum(n for key, n in provinces.items() if key.endswith("/27"))
     # as reported two provinces in June 2025; on today's units one, holding both
-    values = today_stack.query(
-        "select geography, area_code, denominator from marts.indicator_values "
-        "where indicator_code = 'YT_CASHLESS_TXN_RATE' and area_level = 'province' "
-        "and period_type = 'month' and period_start = '2025-06-01' and breakdown = 'total'"
+    _both_former_provinces_as_one(today_stack, "YT_CASHLESS_TXN_RATE", date(2025, 6, 1))
+
+
+def test_the_former_bac_ninh_police_system_loads_as_an_instance(today_stack: Stack):
+    # its registry, its communes' days, cameras and case months (below /legacy/27), by
+    # configuration only, up to its last day; the province's system from the merger on
+    result = today_stack.dti(
+        "run", "--source", "police_bacninh_legacy", "--from", "2025-06-30", "--to",
+        "2025-07-01", "--no-transform",
+    )  # fmt: skip
+    assert "2025-06-30" in result.stdout + result.stderr  # says where the system ends
+    today_stack.dti("run", "--source", "police", "--from", "2025-06-30", "--to", "2025-07-01")
+    # each commune-day on its system's units of the day: the former province's 121 communes of
+    # its 2024 arrangement and their districts on its last day; the new province's 99 after
+    days = {
+        (day.isoformat(), province): counts
+        for day, province, *counts in today_stack.query(
+            "select report_date, province_code, count(*), count(district_code), "
+            "count(commune_unit_key) from marts.fct_citizen_id_daily "
+            "where report_date in ('2025-06-30', '2025-07-01') group by 1, 2"
+        )
+    }
+    assert days == {
+        ("2025-06-30", "24"): [192, 192, 192],
+        ("2025-06-30", "27"): [121, 121, 121],
+        ("2025-07-01", "24"): [99, 0, 99],
+    }, days
+    assert today_stack.scalar("select count(*) from raw.police_bacninh_legacy__daily") == 121
+    # its cameras and its districts' June under the former province
+    cases = today_stack.query(
+        "select province_code, count(*), count(district_unit_key) "
+        "from marts.fct_camera_case_month where month_start = '2025-06-01' group by 1 order by 1"
     )
-    reported = {a: d for g, a, d in values if g == "as_reported"}
-    today = {a: d for g, a, d in values if g != "as_reported"}
-    assert set(reported) == {"24", "27"} and set(today) == {"24"}, values
-    assert today["24"] == reported["24"] + reported["27"]
+    assert [c[0] for c in cases] == ["24", "27"] and cases[1][1] == cases[1][2] > 0, cases
+    cameras = dict(
+        today_stack.query(
+            "select area_code, numerator from marts.indicator_values "
+            "where indicator_code = 'CA_CAMERAS_CONNECTED' and area_level = 'province' "
+            "and period_type = 'month' and period_start = '2025-06-01' and breakdown = 'total' "
+            "and geography = 'as_reported'"
+        )
+    )
+    assert set(cameras) == {"24", "27"} and 850 < cameras["27"] < 950, cameras  # about 900
+    # CCCD coverage in June 2025: as reported two provinces, on today's units one holding both
+    reported, today = _both_former_provinces_as_one(
+        today_stack, "CA_CCCD_COVERAGE_RATE", date(2025, 6, 1)
+    )
+    assert today["24"][0] == reported["24"][0] + reported["27"][0], (reported, today)
+    # July 2025: the new province's system only, the former one retired
+    july = today_stack.query(
+        "select distinct area_code from marts.indicator_values "
+        "where indicator_code = 'CA_CCCD_APPLICATIONS' and area_level = 'province' "
+        "and period_type = 'month' and period_start = '2025-07-01' and geography = 'as_reported'"
+    )
+    assert july == [("24",)], july
+    log.info(
+        "police June 2025: coverage as reported %s, on today's units %s; cameras %s; cases %s",
+        reported, today, cameras, cases,
+    )  # fmt: skip

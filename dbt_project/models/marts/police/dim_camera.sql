@@ -9,15 +9,18 @@ cameras as (
 -- the commune as the source sent it: the units of the connection day (a camera connected
 -- from 2025-07-01 lies in a commune of the new province and has no district). The version is the
 -- code's first one not ended by the connection day: the one valid that day, or, for a camera
--- connected before the reference's first versions (2020), the code's first version.
+-- connected before the reference's first versions (2020), the code's first version. Its
+-- province: that commune's, else (not connected) its district's (the former Bac Ninh's own
+-- system's cameras: 27).
 resolved as (
 
     select
         cameras.*,
-        units.unit_key as commune_unit_key
+        units.unit_key as commune_unit_key,
+        coalesce(units.province_code, districts.province_code) as province_code
     from cameras
     left join lateral (
-        select dim_units.unit_key
+        select dim_units.unit_key, dim_units.province_code
         from {{ ref('dim_administrative_unit') }} as dim_units
         where dim_units.unit_code = cameras.commune_code
             and dim_units.unit_level = 'commune'
@@ -25,6 +28,14 @@ resolved as (
         order by dim_units.valid_from
         limit 1
     ) as units on cameras.connected_date is not null
+    left join lateral (
+        select dim_units.province_code
+        from {{ ref('dim_administrative_unit') }} as dim_units
+        where dim_units.unit_code = cameras.district_code
+            and dim_units.unit_level = 'district'
+        order by dim_units.valid_from
+        limit 1
+    ) as districts on true
 
 ),
 
@@ -35,7 +46,7 @@ final as (
         commune_code,
         commune_unit_key,
         district_code,
-        '{{ var("dti_province_code") }}' as province_code,
+        coalesce(province_code, '{{ var("dti_province_code") }}') as province_code,
         camera_type_code,
         camera_type,
         connected_date,

@@ -7,13 +7,15 @@ cases as (
 ),
 
 -- the district as the source sent it, resolved to the version valid in the month (the 2024
--- arrangement changed districts: 221 until 2024-10, 224 from 2024-11); from 2025-07 the
--- districts are abolished and a month is the province's (district_code null)
+-- arrangement changed districts: 221 until 2024-10, 224 from 2024-11), in its province (the
+-- former Bac Ninh's own system's districts: 27); from 2025-07 the districts are abolished and a
+-- month is the province's (district_code null)
 resolved as (
 
     select
         cases.*,
-        units.unit_key as district_unit_key
+        units.unit_key as district_unit_key,
+        units.province_code
     from cases
     left join {{ ref('dim_administrative_unit') }} as units
         on cases.district_code = units.unit_code
@@ -27,7 +29,7 @@ final as (
     select
         district_code,
         district_unit_key,
-        '{{ var("dti_province_code") }}' as province_code,
+        coalesce(province_code, '{{ var("dti_province_code") }}') as province_code,
         month_start,
         month_end,
         revision,

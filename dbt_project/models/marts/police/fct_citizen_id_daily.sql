@@ -46,12 +46,14 @@ with_cumulative as (
 
 ),
 
--- the commune as the source sent it, resolved to the version valid on the day
+-- the commune as the source sent it, resolved to the version valid on the day, and its
+-- province (each system's: the former Bac Ninh's own reports carry its units, province 27)
 resolved as (
 
     select
         with_cumulative.*,
-        units.unit_key as commune_unit_key
+        units.unit_key as commune_unit_key,
+        units.province_code
     from with_cumulative
     left join {{ ref('dim_administrative_unit') }} as units
         on with_cumulative.commune_code = units.unit_code
@@ -66,7 +68,7 @@ final as (
         commune_code,
         commune_unit_key,
         district_code,
-        '{{ var("dti_province_code") }}' as province_code,
+        coalesce(province_code, '{{ var("dti_province_code") }}') as province_code,
         report_date,
         revision,
         versions_loaded,

@@ -2,7 +2,9 @@ with
 
 source as (
 
-    select * from {{ source('police', 'police__cases') }}
+    select *, 'police' as _source_instance from {{ source('police', 'police__cases') }}
+    {#- the police's other systems (the former Bac Ninh's, before the merger): sources file #}
+    {{ other_instances('police', 'cases') }}
 
 ),
 

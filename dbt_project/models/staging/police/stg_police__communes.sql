@@ -2,16 +2,21 @@ with
 
 source as (
 
-    select * from {{ source('police', 'police__communes') }}
+    select *, 'police' as _source_instance from {{ source('police', 'police__communes') }}
+    {#- the police's other systems (the former Bac Ninh's, before the merger): sources file #}
+    {{ other_instances('police', 'communes') }}
 
 ),
 
--- Each load interval holds the whole registry: the latest interval is the registry.
+-- Each load interval holds the whole registry: each system's latest interval is its registry
+-- (a retired system's last one stays).
 latest_snapshot as (
 
     select *
     from source
-    where _interval_start = (select max(_interval_start) from source)
+    where (_source_instance, _interval_start) in (
+        select _source_instance, max(_interval_start) from source group by _source_instance
+    )
 
 ),
 
@@ -20,7 +25,9 @@ deduplicated as (
     select
         *,
         row_number() over (
-            partition by "MaXa", "Nam", "NgayHieuLuc" order by _loaded_at desc, _batch_id desc
+            -- a row two systems list: the registered system's first
+            partition by "MaXa", "Nam", "NgayHieuLuc"
+            order by _source_instance <> 'police', _source_instance, _loaded_at desc, _batch_id desc
         ) as row_rank
     from latest_snapshot
 

@@ -2,7 +2,9 @@ with
 
 source as (
 
-    select * from {{ source('police', 'police__daily') }}
+    select *, 'police' as _source_instance from {{ source('police', 'police__daily') }}
+    {#- the police's other systems (the former Bac Ninh's, before the merger): sources file #}
+    {{ other_instances('police', 'daily') }}
 
 ),
 
