@@ -263,11 +263,24 @@ def _explain_failures(settings: Settings, source: str, since_monotonic: float) -
                 "order by audit_id desc limit 5",
                 (source, seconds),
             ).fetchall()
+            # a task that failed before any batch was audited (a missing token, an unreachable
+            # system): its alert holds the error
+            alerts = conn.execute(
+                "select distinct on (task_id) task_id, error from ops.alerts "
+                "where dag_id in (%s, 'range_load') "
+                "and raised_at > now() - make_interval(secs => %s) "
+                "order by task_id, alert_id desc limit 5",
+                (f"nightly_{source}", seconds),
+            ).fetchall()
     except psycopg.Error:
         return
     for source, entity, start, status, error in rows:
         day = start.astimezone(LOCAL_TZ).date()
         _say(f"  {status}: {source}/{entity} {day}\n    {error}")
+    if not rows:
+        for task_id, error in alerts:
+            last = (error or "").strip().splitlines()[-1:] or ["(no error recorded)"]
+            _say(f"  failed: {task_id}\n    {last[0]}")
 
 
 def _deliver_simulated_files(
