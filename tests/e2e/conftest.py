@@ -74,8 +74,8 @@ def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
         DTI_LOCAL_DIR=str(local),
         DTI_WAREHOUSE_PORT=str(_free_port()),
         DTI_SIMULATOR_PORT=str(_free_port()),
-        **(extra_env or {}),
     )
+    env.update(extra_env or {})  # may name the ports too
     settings = load_settings(env)
     stack = Stack(env, settings)
     try:
