@@ -103,7 +103,7 @@ def render(r: dict[str, Any]) -> str:
         f"`dti run --from {r['from']} --to {r['to']} --skip-loaded --source S` for every source "
         "S (the range loads `dti backfill` runs, resumable), then one `dti transform`, on a "
         "stack of its own, "
-        "with the former Bắc Ninh's portal configured as a second instance of the portal "
+        "with the former Bắc Ninh's own systems configured as instances of their sources "
         "(deploy/sources.example.yaml, to 2025-06-30). "
         f"Commit {r.get('commit', '?')}, {r.get('cpus')} CPUs, started {r.get('started')}.",
         "",
